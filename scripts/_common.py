@@ -1,0 +1,78 @@
+"""Shared plumbing of the entry points in scripts/ (no science here).
+
+Each script runs in two ways:
+
+- from a Snakemake rule (``script:`` directive): inputs, outputs, params, threads and log
+  come from the ``snakemake`` object, and stdout/stderr go to the rule's log file;
+- from the command line, with ``--help`` and explicit ``--config``/``--process`` options.
+
+Errors that a user can cause (:class:`symvae.SymvaeError`) end the script with one line,
+``symvae: error: <message>``, and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+_SRC = Path(__file__).resolve().parents[1] / "src"
+try:  # an installed symvae wins; a source checkout works without installing
+    import symvae  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(_SRC))
+
+from symvae.config import ProcessSpec, load_config  # noqa: E402
+from symvae.errors import SymvaeError  # noqa: E402
+
+__all__ = ["add_process_args", "process_spec", "run"]
+
+
+def add_process_args(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--process``: which process of which config to work on."""
+    parser.add_argument("--config", default="config.yaml", help="workflow config (default: %(default)s)")
+    parser.add_argument("--process", required=True, help="process name, a key of 'processes' in the config")
+
+
+def process_spec(args: argparse.Namespace) -> ProcessSpec:
+    """The resolved spec, from Snakemake params or from ``--config``/``--process``."""
+    if getattr(args, "spec", None) is not None:
+        return ProcessSpec.from_dict(args.spec)
+    return load_config(args.config).process(args.process)
+
+
+def run(
+    doc: str | None,
+    build: Callable[[argparse.ArgumentParser], None],
+    main: Callable[[argparse.Namespace], Any],
+    snakemake: Any = None,
+    from_snakemake: Callable[[Any], Sequence[str] | argparse.Namespace] | None = None,
+) -> None:
+    """Parse arguments (command line or Snakemake), run ``main``, report errors in one line."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build(parser)
+    if snakemake is not None and from_snakemake is not None:
+        got = from_snakemake(snakemake)
+        args = got if isinstance(got, argparse.Namespace) else parser.parse_args(list(got))
+        log = snakemake.log[0] if len(snakemake.log) else None
+    else:
+        args = parser.parse_args()
+        log = None
+    real_stderr = sys.stderr
+    with contextlib.ExitStack() as stack:
+        if log:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
+            handle = stack.enter_context(open(log, "a"))
+            stack.enter_context(contextlib.redirect_stdout(handle))
+            stack.enter_context(contextlib.redirect_stderr(handle))
+        try:
+            main(args)
+        except SymvaeError as err:
+            message = f"symvae: error: {err}"
+            print(message, file=sys.stderr)
+            if log:
+                print(message, file=real_stderr)
+            sys.exit(1)

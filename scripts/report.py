@@ -1,0 +1,40 @@
+"""Build the PDF report (report.pdf) from summary.h5 and every process's relevance.h5.
+
+Snakemake rule ``report``. Standalone:
+
+    python scripts/report.py --config config.yaml --results results --out results/report.pdf
+"""
+
+import argparse
+from pathlib import Path
+
+from _common import load_config, run
+
+
+def build(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default="config.yaml", help="workflow config (default: %(default)s)")
+    parser.add_argument("--results", default="results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", required=True, help="output report.pdf")
+    parser.set_defaults(summary=None, relevance=None)
+
+
+def main(args: argparse.Namespace) -> None:
+    from symvae.report import build_report
+
+    if args.summary is None:
+        cfg = load_config(args.config)
+        args.summary = Path(args.results) / "summary.h5"
+        args.relevance = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
+    build_report(args.summary, args.relevance, args.out)
+
+
+def from_snakemake(smk) -> argparse.Namespace:
+    return argparse.Namespace(
+        summary=smk.input.summary,
+        relevance=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
+        out=smk.output[0],
+    )
+
+
+if __name__ == "__main__":
+    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)

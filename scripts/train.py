@@ -1,0 +1,48 @@
+"""Train one VAE for one process and one seed, and save it (model.pt).
+
+Snakemake rule ``train``. Standalone:
+
+    python scripts/train.py --config config.yaml --process ring --seed 0 \\
+        --features results/ring/features.h5 --out results/ring/seed0/model.pt
+"""
+
+import argparse
+
+from _common import add_process_args, process_spec, run
+
+
+def build(parser: argparse.ArgumentParser) -> None:
+    add_process_args(parser)
+    parser.add_argument("--seed", type=int, required=True, help="training seed")
+    parser.add_argument("--features", required=True, help="input features.h5")
+    parser.add_argument("--out", required=True, help="output model.pt")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def main(args: argparse.Namespace) -> None:
+    from symvae.pipeline import train
+
+    train(
+        process_spec(args),
+        args.features,
+        args.seed,
+        args.out,
+        threads=args.threads,
+        progress=not args.no_progress,
+    )
+
+
+def from_snakemake(smk) -> argparse.Namespace:
+    return argparse.Namespace(
+        spec=smk.params.spec,
+        seed=int(smk.wildcards.seed),
+        features=smk.input.features,
+        out=smk.output.model,
+        threads=smk.threads,
+        no_progress=False,
+    )
+
+
+if __name__ == "__main__":
+    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)

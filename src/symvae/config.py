@@ -1,0 +1,292 @@
+"""Configuration: schema validation, defaults and per-process settings.
+
+The workflow's ``config.yaml`` has three parts: ``seeds`` (training seeds), ``defaults``
+(data, VAE, relevance and local-dimension settings shared by every process) and
+``processes`` (one entry per dataset, naming its generator, its analytic degrees of freedom
+and any per-process overrides of the defaults). :func:`load_config` validates a config
+against the JSON schema shipped with the package and merges the defaults into each process,
+so that every error names the offending key before any work starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from symvae.errors import ConfigError
+
+__all__ = [
+    "BUILTIN_DEFAULTS",
+    "Config",
+    "DataConfig",
+    "LocalDofConfig",
+    "ProcessSpec",
+    "RelevanceConfig",
+    "VAEConfig",
+    "load_config",
+    "schema",
+]
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How many events a generator draws and how they are split.
+
+    ``validation_fraction`` of the events drive early stopping, ``test_fraction`` are held
+    out for the relevance measures; the rest train. ``seed`` seeds generator and split.
+    """
+
+    n_events: int = 12000
+    validation_fraction: float = 0.15
+    test_fraction: float = 0.25
+    seed: int = 1234
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Architecture and training settings of one VAE.
+
+    The loss per event is ``|x − x̂|² / (2 sigma2) + beta · KL(q(z|x) ‖ N(0, 1))`` on
+    standardized features (``sigma2`` is the decoder variance s² in those units), averaged
+    over a batch.
+    """
+
+    architecture: str = "mlp"
+    latent_dim: int = 8
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "silu"
+    beta: float = 1.0
+    sigma2: float = 0.01
+    epochs: int = 300
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    patience: int = 30
+    min_delta: float = 1e-4
+    standardize: str = "per_feature"
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class RelevanceConfig:
+    """When a latent direction counts as relevant.
+
+    The default threshold 0.1 sits in the wide gap between collapsed directions
+    (activity ≈ 0) and used ones (activity ≈ 1 − βs²/λ, close to 1); ``scan`` re-counts
+    at other thresholds to show that the count does not depend on the choice.
+    """
+
+    threshold: float = 0.1
+    scan: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.3)
+    n_latent_samples: int = 2000
+
+
+@dataclass(frozen=True)
+class LocalDofConfig:
+    """Local PCA of the latent means: neighbourhood size and eigenvalue cut."""
+
+    n_neighbors: int = 100
+    variance_fraction: float = 0.1
+    max_points: int = 3000
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """Everything the workflow needs to know about one process (dataset)."""
+
+    name: str
+    generator: str
+    dof: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    conserved: tuple[str, ...] = ()
+    count_note: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    vae: VAEConfig = field(default_factory=VAEConfig)
+    relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
+    local_dof: LocalDofConfig = field(default_factory=LocalDofConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable dictionary (stored as provenance in outputs)."""
+        return _plain(asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ProcessSpec:
+        """Inverse of :meth:`to_dict` (no validation: use :func:`load_config` for that)."""
+        return cls(
+            name=d["name"],
+            generator=d["generator"],
+            dof=int(d["dof"]),
+            params=dict(d.get("params", {})),
+            description=d.get("description", ""),
+            conserved=tuple(d.get("conserved", ())),
+            count_note=d.get("count_note", ""),
+            data=DataConfig(**d.get("data", {})),
+            vae=_vae(d.get("vae", {})),
+            relevance=_relevance(d.get("relevance", {})),
+            local_dof=LocalDofConfig(**d.get("local_dof", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated workflow configuration."""
+
+    seeds: tuple[int, ...]
+    processes: Mapping[str, ProcessSpec]
+    results: str = "results"
+    threads: int = 1
+
+    def process(self, name: str) -> ProcessSpec:
+        """The spec of process ``name``; a clear error if the config has none."""
+        try:
+            return self.processes[name]
+        except KeyError:
+            known = ", ".join(self.processes)
+            raise ConfigError(f"unknown process '{name}' (config has: {known})") from None
+
+
+BUILTIN_DEFAULTS: dict[str, Any] = {
+    "data": asdict(DataConfig()),
+    "vae": asdict(VAEConfig()),
+    "relevance": asdict(RelevanceConfig()),
+    "local_dof": asdict(LocalDofConfig()),
+}
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON schema of ``config.yaml`` (shipped as ``symvae/schemas/config.schema.yaml``)."""
+    text = resources.files("symvae").joinpath("schemas/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def load_config(source: str | Path | Mapping[str, Any]) -> Config:
+    """Validate a configuration and merge defaults into every process.
+
+    Parameters
+    ----------
+    source:
+        Path of a YAML file, or an already parsed mapping (e.g. Snakemake's ``config``).
+
+    Raises
+    ------
+    ConfigError
+        With a message naming the key, e.g. ``config key 'defaults.vae.beta': -1 is less
+        than or equal to the minimum of 0``.
+    """
+    where = ""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        where = f"{path}: "
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    else:
+        raw = copy.deepcopy(dict(source))
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}config must be a mapping, got {type(raw).__name__}")
+    _validate(raw, where)
+
+    defaults = {k: {**BUILTIN_DEFAULTS[k], **raw["defaults"].get(k, {})} for k in BUILTIN_DEFAULTS}
+    processes: dict[str, ProcessSpec] = {}
+    for name, entry in raw["processes"].items():
+        merged = {k: {**defaults[k], **entry.get(k, {})} for k in defaults}
+        spec = ProcessSpec.from_dict({**entry, **merged, "name": name})
+        _check_process(spec, f"{where}config key 'processes.{name}")
+        processes[name] = spec
+    return Config(
+        seeds=tuple(raw["seeds"]),
+        processes=processes,
+        results=raw.get("results", "results"),
+        threads=raw.get("threads", 1),
+    )
+
+
+def _validate(raw: Mapping[str, Any], where: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    lines = [_describe(e) for e in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    raise ConfigError(where + "; ".join(lines) + more)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in missing)
+        return f"config key {keys}: missing (required)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = set(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in extra)
+        return f"config key {keys}: unknown key (allowed: {', '.join(sorted(allowed))})"
+    if error.validator == "enum" and path.endswith("generator"):
+        return (
+            f"config key '{path}': unknown generator {error.instance!r} "
+            f"(known: {', '.join(error.validator_value)})"
+        )
+    return f"config key '{path or '<root>'}': {error.message}"
+
+
+def _check_process(spec: ProcessSpec, key: str) -> None:
+    from symvae.datasets import GENERATORS
+
+    func = GENERATORS[spec.generator]
+    accepted = {
+        p.name for p in inspect.signature(func).parameters.values() if p.kind == p.KEYWORD_ONLY
+    }
+    for param in spec.params:
+        if param not in accepted:
+            raise ConfigError(
+                f"{key}.params.{param}': unknown parameter of generator '{spec.generator}' "
+                f"(accepted: {', '.join(sorted(accepted))})"
+            )
+    d = spec.data
+    if d.validation_fraction + d.test_fraction >= 0.9:
+        raise ConfigError(
+            f"{key}.data': validation_fraction + test_fraction must leave at least 10% "
+            f"for training, got {d.validation_fraction} + {d.test_fraction}"
+        )
+    if spec.vae.latent_dim < spec.dof:
+        raise ConfigError(
+            f"{key}.vae.latent_dim': {spec.vae.latent_dim} latent directions cannot hold "
+            f"dof = {spec.dof}"
+        )
+
+
+def _vae(d: Mapping[str, Any]) -> VAEConfig:
+    d = dict(d)
+    if "hidden" in d:
+        d["hidden"] = tuple(d["hidden"])
+    return VAEConfig(**d)
+
+
+def _relevance(d: Mapping[str, Any]) -> RelevanceConfig:
+    d = dict(d)
+    cfg = RelevanceConfig(**d)
+    # the scan always includes the threshold in use, sorted and without repeats
+    scan = tuple(sorted({*cfg.scan, cfg.threshold}))
+    return RelevanceConfig(cfg.threshold, scan, cfg.n_latent_samples)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj

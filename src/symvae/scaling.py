@@ -1,0 +1,58 @@
+"""Feature standardization: the scaler is stored with every trained model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["Standardizer"]
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Affine map ``x -> (x - mean) / scale`` applied per feature.
+
+    Attributes
+    ----------
+    mean, scale:
+        Arrays of shape ``(n_features,)`` in the features' physical units.
+    """
+
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+
+    @classmethod
+    def fit(cls, x: ArrayLike, kind: str = "per_feature") -> Standardizer:
+        """Fit on ``x`` of shape ``(n, d)``: ``per_feature`` (z-score) or ``none`` (identity).
+
+        Constant features keep scale 1 so that they map to 0 instead of dividing by zero.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        d = x.shape[1]
+        if kind == "none":
+            return cls(np.zeros(d), np.ones(d))
+        if kind != "per_feature":
+            raise ValueError(f"unknown standardization '{kind}'")
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        return cls(mean, scale)
+
+    def transform(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Standardize ``x`` of shape ``(n, d)``."""
+        return (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+
+    def inverse(self, u: ArrayLike) -> NDArray[np.float64]:
+        """Map standardized ``u`` of shape ``(..., d)`` back to physical units."""
+        return np.asarray(u, dtype=np.float64) * self.scale + self.mean
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """Plain lists, for storing with a model."""
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, list[float]]) -> Standardizer:
+        """Inverse of :meth:`to_dict`."""
+        return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64))

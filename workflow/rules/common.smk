@@ -1,0 +1,45 @@
+# Config validation and the input functions shared by every rule.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+try:  # an installed symvae wins; a source checkout works without installing
+    import symvae
+except ImportError:
+    sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from symvae.config import load_config
+
+
+validate(config, "../schemas/config.schema.yaml")
+SYMVAE = load_config(config)
+RESULTS = SYMVAE.results
+PROCESSES = list(SYMVAE.processes)
+SEEDS = list(SYMVAE.seeds)
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+
+
+wildcard_constraints:
+    process="|".join(PROCESSES),
+    seed=r"\d+",
+
+
+def spec(wildcards):
+    """The resolved settings of one process, passed to its scripts as a plain dict."""
+    return SYMVAE.process(wildcards.process).to_dict()
+
+
+def process_evaluations(wildcards):
+    return expand(
+        f"{RESULTS}/{wildcards.process}/seed{{seed}}/evaluation.h5", seed=SEEDS
+    )
+
+
+def final_outputs():
+    return [
+        f"{RESULTS}/summary.h5",
+        f"{RESULTS}/report.pdf",
+        *expand(f"{RESULTS}/{{process}}/overview.png", process=PROCESSES),
+    ]

@@ -1,0 +1,56 @@
+rule evaluate:
+    input:
+        features=f"{RESULTS}/{{process}}/features.h5",
+        model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+    output:
+        f"{RESULTS}/{{process}}/seed{{seed}}/evaluation.h5",
+    params:
+        spec=spec,
+    threads: 1
+    log:
+        f"{LOGS}/evaluate/{{process}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/evaluate/{{process}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/evaluate.py"
+
+
+rule collect:
+    input:
+        process_evaluations,
+    output:
+        f"{RESULTS}/{{process}}/relevance.h5",
+    params:
+        spec=spec,
+        seeds=SEEDS,
+    log:
+        f"{LOGS}/collect/{{process}}.log",
+    benchmark:
+        f"{BENCHMARKS}/collect/{{process}}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/collect.py"
+
+
+rule summarize:
+    input:
+        expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
+    output:
+        f"{RESULTS}/summary.h5",
+    params:
+        processes=PROCESSES,
+        config={
+            "seeds": SEEDS,
+            "processes": {p: s.to_dict() for p, s in SYMVAE.processes.items()},
+        },
+    log:
+        f"{LOGS}/summarize.log",
+    benchmark:
+        f"{BENCHMARKS}/summarize.tsv"
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/summarize.py"

@@ -1,0 +1,42 @@
+rule plot_process:
+    input:
+        f"{RESULTS}/{{process}}/relevance.h5",
+    output:
+        report(
+            f"{RESULTS}/{{process}}/overview.png",
+            caption="../report/overview.rst",
+            category="Processes",
+            subcategory="{process}",
+            labels={"process": "{process}", "figure": "overview"},
+        ),
+    log:
+        f"{LOGS}/plot_process/{{process}}.log",
+    benchmark:
+        f"{BENCHMARKS}/plot_process/{{process}}.tsv"
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/plot_process.py"
+
+
+rule report:
+    input:
+        summary=f"{RESULTS}/summary.h5",
+        relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
+    output:
+        report(
+            f"{RESULTS}/report.pdf",
+            caption="../report/report_pdf.rst",
+            category="Report",
+            labels={"file": "report.pdf"},
+        ),
+    params:
+        processes=PROCESSES,
+    log:
+        f"{LOGS}/report.log",
+    benchmark:
+        f"{BENCHMARKS}/report.tsv"
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/report.py"

@@ -1,0 +1,19 @@
+rule train:
+    input:
+        features=f"{RESULTS}/{{process}}/features.h5",
+    output:
+        model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+    params:
+        spec=spec,
+    threads: SYMVAE.threads
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    log:
+        f"{LOGS}/train/{{process}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/train/{{process}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/train.py"
