@@ -2,7 +2,6 @@
 # directions, and compare the count with each process's analytic degrees of freedom.
 from snakemake.utils import min_version
 
-
 min_version("9.0")
 
 
@@ -20,6 +19,6 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True

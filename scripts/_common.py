@@ -33,8 +33,12 @@ __all__ = ["add_process_args", "process_spec", "run"]
 
 def add_process_args(parser: argparse.ArgumentParser) -> None:
     """``--config`` and ``--process``: which process of which config to work on."""
-    parser.add_argument("--config", default="config.yaml", help="workflow config (default: %(default)s)")
-    parser.add_argument("--process", required=True, help="process name, a key of 'processes' in the config")
+    parser.add_argument(
+        "--config", default="config.yaml", help="workflow config (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--process", required=True, help="process name, a key of 'processes' in the config"
+    )
 
 
 def process_spec(args: argparse.Namespace) -> ProcessSpec:
@@ -52,7 +56,9 @@ def run(
     from_snakemake: Callable[[Any], Sequence[str] | argparse.Namespace] | None = None,
 ) -> None:
     """Parse arguments (command line or Snakemake), run ``main``, report errors in one line."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     build(parser)
     if snakemake is not None and from_snakemake is not None:
         got = from_snakemake(snakemake)

@@ -15,7 +15,10 @@ from _common import add_process_args, process_spec, run
 def build(parser: argparse.ArgumentParser) -> None:
     add_process_args(parser)
     parser.add_argument(
-        "--evaluation", action="append", required=True, metavar="SEED=PATH",
+        "--evaluation",
+        action="append",
+        required=True,
+        metavar="SEED=PATH",
         help="one per seed: the seed and its evaluation.h5",
     )
     parser.add_argument("--out", required=True, help="output relevance.h5")
@@ -24,9 +27,11 @@ def build(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     from symvae.pipeline import collect
 
-    evaluations = dict(args.evaluation) if isinstance(args.evaluation, dict) else {
-        int(item.split("=", 1)[0]): item.split("=", 1)[1] for item in args.evaluation
-    }
+    evaluations = (
+        dict(args.evaluation)
+        if isinstance(args.evaluation, dict)
+        else {int(item.split("=", 1)[0]): item.split("=", 1)[1] for item in args.evaluation}
+    )
     collect(process_spec(args), evaluations, args.out)
 
 

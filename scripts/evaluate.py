@@ -19,7 +19,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", required=True, help="input features.h5")
     parser.add_argument("--model", required=True, help="input model.pt")
     parser.add_argument("--out", required=True, help="output evaluation.h5")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
+    )
 
 
 def main(args: argparse.Namespace) -> None:

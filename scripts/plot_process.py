@@ -2,7 +2,8 @@
 
 Snakemake rule ``plot_process``. Standalone:
 
-    python scripts/plot_process.py --relevance results/ring/relevance.h5 --out results/ring/overview.png
+    python scripts/plot_process.py --relevance results/ring/relevance.h5 \\
+        --out results/ring/overview.png
 """
 
 import argparse

@@ -12,8 +12,12 @@ from _common import load_config, run
 
 
 def build(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="workflow config (default: %(default)s)")
-    parser.add_argument("--results", default="results", help="results folder (default: %(default)s)")
+    parser.add_argument(
+        "--config", default="config.yaml", help="workflow config (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--results", default="results", help="results folder (default: %(default)s)"
+    )
     parser.add_argument("--out", required=True, help="output report.pdf")
     parser.set_defaults(summary=None, relevance=None)
 

@@ -12,8 +12,12 @@ from _common import load_config, run
 
 
 def build(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="config.yaml", help="workflow config (default: %(default)s)")
-    parser.add_argument("--results", default="results", help="results folder (default: %(default)s)")
+    parser.add_argument(
+        "--config", default="config.yaml", help="workflow config (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--results", default="results", help="results folder (default: %(default)s)"
+    )
     parser.add_argument("--out", required=True, help="output summary.h5")
     parser.set_defaults(files=None, config_dict=None)
 
@@ -24,7 +28,10 @@ def main(args: argparse.Namespace) -> None:
     if args.files is None:
         cfg = load_config(args.config)
         args.files = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
-        args.config_dict = {"seeds": list(cfg.seeds), "processes": {k: v.to_dict() for k, v in cfg.processes.items()}}
+        args.config_dict = {
+            "seeds": list(cfg.seeds),
+            "processes": {k: v.to_dict() for k, v in cfg.processes.items()},
+        }
     summarize(args.files, args.out, args.config_dict)
 
 

@@ -16,7 +16,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="training seed")
     parser.add_argument("--features", required=True, help="input features.h5")
     parser.add_argument("--out", required=True, help="output model.pt")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 

@@ -28,8 +28,17 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 _SUBMODULES = {
-    "config", "datasets", "dof", "io", "pipeline", "plotting", "relevance", "report",
-    "scaling", "theory", "vae",
+    "config",
+    "datasets",
+    "dof",
+    "io",
+    "pipeline",
+    "plotting",
+    "relevance",
+    "report",
+    "scaling",
+    "theory",
+    "vae",
 }
 
 __all__ = ["ConfigError", "DataError", "SymvaeError", "__version__", *sorted(_SUBMODULES)]

@@ -4,8 +4,8 @@ The count of relevant latent directions is the dimension the VAE needs to *embed
 a closed manifold needs more (a circle takes two directions). The local dimension of the
 cloud of latent means is the manifold's own dimension: we estimate it by local PCA (the
 number of eigenvalues of the covariance of each point's neighbourhood that exceed a fraction
-of the largest, median over points; scikit-dimension's ``lPCA`` with the Fukunaga–Olsen ``FO`` rule), and
-cross-check with TwoNN (Facco et al. 2017).
+of the largest, median over points; scikit-dimension's ``lPCA`` with the Fukunaga–Olsen
+``FO`` rule), and cross-check with TwoNN (Facco et al. 2017).
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def local_pca_dimension(
     x = _subsample(x, max_points, seed)
     k = min(n_neighbors, len(x) - 1)
     est = skdim.id.lPCA(ver="FO", alphaFO=variance_fraction, verbose=False)
-    est.fit_pw(x, n_neighbors=k, n_jobs=1, smooth=False)
+    # skdim also computes eigenvalue gaps, which divide by zero on flat neighbourhoods
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est.fit_pw(x, n_neighbors=k, n_jobs=1, smooth=False)
     return int(np.median(est.dimension_pw_))
 
 

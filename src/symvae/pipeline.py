@@ -28,7 +28,7 @@ from symvae.config import ProcessSpec
 from symvae.datasets import generate
 from symvae.errors import DataError
 from symvae.io.features import TEST, TRAIN, VALIDATION, make_split, read_features, write_features
-from symvae.io.hdf5 import atomic_h5, open_h5, read_json_attr, write_json_attr, write_str_list_attr
+from symvae.io.hdf5 import atomic_h5, open_h5, write_json_attr, write_str_list_attr
 from symvae.provenance import provenance
 
 __all__ = ["collect", "evaluate", "make_features", "summarize", "train"]
@@ -40,7 +40,9 @@ TRAVERSAL = np.linspace(-2.5, 2.5, 41)
 def make_features(spec: ProcessSpec, out: str | Path) -> Path:
     """Generate the events of ``spec`` and write ``features.h5`` (with split and truth)."""
     ds = generate(spec.generator, spec.data.n_events, spec.data.seed, spec.params)
-    split = make_split(ds.n_events, spec.data.validation_fraction, spec.data.test_fraction, spec.data.seed)
+    split = make_split(
+        ds.n_events, spec.data.validation_fraction, spec.data.test_fraction, spec.data.seed
+    )
     write_features(
         out,
         ds,
@@ -144,10 +146,16 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
 
 def _dof_kwargs(spec: ProcessSpec) -> dict[str, Any]:
     c = spec.local_dof
-    return {"n_neighbors": c.n_neighbors, "variance_fraction": c.variance_fraction, "max_points": c.max_points}
+    return {
+        "n_neighbors": c.n_neighbors,
+        "variance_fraction": c.variance_fraction,
+        "max_points": c.max_points,
+    }
 
 
-def _theory_check(f, spec: ProcessSpec, ff, trained, mu: np.ndarray, relevant_idx: np.ndarray) -> None:
+def _theory_check(
+    f, spec: ProcessSpec, ff, trained, mu: np.ndarray, relevant_idx: np.ndarray
+) -> None:
     """Linear-VAE prediction from the spectrum of the standardized training inputs, and the
     principal angles between the decoder's relevant directions and the generating rotation."""
     import torch
@@ -155,7 +163,11 @@ def _theory_check(f, spec: ProcessSpec, ff, trained, mu: np.ndarray, relevant_id
     from symvae.theory import covariance_spectrum, linear_vae_relevance, principal_angles_deg
 
     cfg = spec.vae
-    eigenvalues, _ = covariance_spectrum(trained.scaler.transform(ff.part(TRAIN)))
+    eigenvalues, eigenvectors = covariance_spectrum(trained.scaler.transform(ff.part(TRAIN)))
+    # the held-out sample's own variance along each training eigen-direction: activity on
+    # test events is (1 - βs²/λ_i) · λ_i^test / λ_i^train for the optimal linear VAE
+    heldout = trained.scaler.transform(ff.part(TEST)) @ eigenvectors
+    ratio = heldout.var(axis=0) / np.where(eigenvalues > 0, eigenvalues, np.inf)
     theory = linear_vae_relevance(eigenvalues, cfg.beta, cfg.sigma2, cfg.latent_dim)
     k = int(np.sum(eigenvalues > cfg.beta * cfg.sigma2))
     meta = ff.dataset.metadata
@@ -173,13 +185,16 @@ def _theory_check(f, spec: ProcessSpec, ff, trained, mu: np.ndarray, relevant_id
     g["eigenvalues"] = eigenvalues
     g["relevance"] = theory
     g["principal_angles_deg"] = angles
+    g["heldout_variance_ratio"] = ratio
     g.attrs.update({"beta": cfg.beta, "sigma2": cfg.sigma2, "n_relevant": k})
 
 
 def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str | Path) -> Path:
     """Merge the per-seed evaluations of one process into ``relevance.h5``."""
     seeds = sorted(evaluations)
-    rows: dict[str, list[np.ndarray]] = {k: [] for k in ("relevance", "posterior_width", "kl", "scan")}
+    rows: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("relevance", "posterior_width", "kl", "scan")
+    }
     scalars: dict[str, list[Any]] = {"n_relevant": [], "local_dof": [], "local_dof_twonn": []}
     angles: list[np.ndarray] = []
     thresholds = theory = None
@@ -202,6 +217,7 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
                         g = f.create_group("theory")
                         g["eigenvalues"] = theory["eigenvalues"][()]
                         g["relevance"] = theory["relevance"][()]
+                        g["heldout_variance_ratio"] = theory["heldout_variance_ratio"][()]
                         g.attrs.update(dict(theory.attrs))
         f["relevance"] = np.stack(rows["relevance"])
         f["posterior_width"] = np.stack(rows["posterior_width"])
@@ -257,7 +273,9 @@ def _pad_stack(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def summarize(
-    relevance_files: Mapping[str, str | Path], out: str | Path, config: Mapping[str, Any] | None = None
+    relevance_files: Mapping[str, str | Path],
+    out: str | Path,
+    config: Mapping[str, Any] | None = None,
 ) -> Path:
     """Gather every process's ``relevance.h5`` into ``summary.h5`` (schema: docs/outputs.md)."""
     names = list(relevance_files)
@@ -269,7 +287,14 @@ def summarize(
             with open_h5(path) as f:
                 try:
                     g = s.create_group(name)
-                    for key in ("relevance", "posterior_width", "kl", "n_relevant", "local_dof", "local_dof_twonn"):
+                    for key in (
+                        "relevance",
+                        "posterior_width",
+                        "kl",
+                        "n_relevant",
+                        "local_dof",
+                        "local_dof_twonn",
+                    ):
                         g[key] = f[key][()]
                     g["seeds"] = f.attrs["seeds"]
                     g["threshold_scan/thresholds"] = f["threshold_scan/thresholds"][()]
@@ -297,11 +322,19 @@ def summarize(
                         g["eigenvalues"] = f["theory/eigenvalues"][()]
                         g["principal_angles_deg"] = f["theory/principal_angles_deg"][()]
                         g["max_abs_deviation"] = np.abs(rel - theory).max(axis=1)
+                        ratio = np.zeros(rel.shape[1])
+                        r = f["theory/heldout_variance_ratio"][()]
+                        ratio[: min(len(r), len(ratio))] = r[: len(ratio)]
+                        corrected = theory * ratio
+                        g["relevance_theory_heldout"] = corrected
+                        g["max_abs_deviation_heldout"] = np.abs(rel - corrected).max(axis=1)
                         g.attrs["n_relevant_theory"] = int(f["theory"].attrs["n_relevant"])
                     threshold = float(f.attrs["threshold"])
                     seeds = f.attrs["seeds"]
                 except KeyError as err:
-                    raise DataError(f"{path}: not a symvae relevance file (missing {err})") from None
+                    raise DataError(
+                        f"{path}: not a symvae relevance file (missing {err})"
+                    ) from None
         write_str_list_attr(s, "processes", names)
         s.attrs["threshold"] = threshold if threshold is not None else np.nan
         s.attrs["seeds"] = seeds if seeds is not None else np.zeros(0, dtype=np.int64)

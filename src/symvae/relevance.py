@@ -44,7 +44,9 @@ def latent_relevance(mu: ArrayLike, var: ArrayLike) -> Relevance:
     mu = np.asarray(mu, dtype=np.float64)
     var = np.asarray(var, dtype=np.float64)
     if mu.shape != var.shape or mu.ndim != 2 or len(mu) < 2:
-        raise ValueError(f"mu and var must share a shape (n >= 2, L), got {mu.shape} and {var.shape}")
+        raise ValueError(
+            f"mu and var must share a shape (n >= 2, L), got {mu.shape} and {var.shape}"
+        )
     activity = mu.var(axis=0)
     width = 1.0 - var.mean(axis=0)
     kl = 0.5 * (mu**2 + var - 1.0 - np.log(var)).mean(axis=0)

@@ -55,4 +55,6 @@ class Standardizer:
     @classmethod
     def from_dict(cls, d: dict[str, list[float]]) -> Standardizer:
         """Inverse of :meth:`to_dict`."""
-        return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64))
+        return cls(
+            np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64)
+        )

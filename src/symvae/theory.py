@@ -49,8 +49,10 @@ def linear_vae_relevance(
 
 
 def principal_angles_deg(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
-    """Principal angles in degrees between the column spans of ``a`` ``(d, k)`` and ``b`` ``(d, m)``.
+    """Principal angles (degrees) between the column spans of ``a`` (d, k) and ``b`` (d, m).
 
     Returns ``min(k, m)`` angles, largest first (as :func:`scipy.linalg.subspace_angles`).
     """
-    return np.degrees(subspace_angles(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
+    return np.degrees(
+        subspace_angles(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    )

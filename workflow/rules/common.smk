@@ -11,9 +11,10 @@ except ImportError:
 
 from symvae.config import load_config
 
-
-validate(config, "../schemas/config.schema.yaml")
+# symvae's loader checks the same schema first and names the offending key in one line;
+# Snakemake's validate then records the schema check in the workflow's own terms.
 SYMVAE = load_config(config)
+validate(config, "../schemas/config.schema.yaml")
 RESULTS = SYMVAE.results
 PROCESSES = list(SYMVAE.processes)
 SEEDS = list(SYMVAE.seeds)

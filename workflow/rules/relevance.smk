@@ -4,15 +4,15 @@ rule evaluate:
         model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
     output:
         f"{RESULTS}/{{process}}/seed{{seed}}/evaluation.h5",
-    params:
-        spec=spec,
-    threads: 1
     log:
         f"{LOGS}/evaluate/{{process}}/seed{{seed}}.log",
     benchmark:
         f"{BENCHMARKS}/evaluate/{{process}}/seed{{seed}}.tsv"
     conda:
         "../../envs/torch.yaml"
+    threads: 1
+    params:
+        spec=spec,
     script:
         "../../scripts/evaluate.py"
 
@@ -22,15 +22,15 @@ rule collect:
         process_evaluations,
     output:
         f"{RESULTS}/{{process}}/relevance.h5",
-    params:
-        spec=spec,
-        seeds=SEEDS,
     log:
         f"{LOGS}/collect/{{process}}.log",
     benchmark:
         f"{BENCHMARKS}/collect/{{process}}.tsv"
     conda:
         "../../envs/core.yaml"
+    params:
+        spec=spec,
+        seeds=SEEDS,
     script:
         "../../scripts/collect.py"
 
@@ -40,17 +40,17 @@ rule summarize:
         expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
     output:
         f"{RESULTS}/summary.h5",
-    params:
-        processes=PROCESSES,
-        config={
-            "seeds": SEEDS,
-            "processes": {p: s.to_dict() for p, s in SYMVAE.processes.items()},
-        },
     log:
         f"{LOGS}/summarize.log",
     benchmark:
         f"{BENCHMARKS}/summarize.tsv"
     conda:
         "../../envs/core.yaml"
+    params:
+        processes=PROCESSES,
+        config={
+            "seeds": SEEDS,
+            "processes": {p: s.to_dict() for p, s in SYMVAE.processes.items()},
+        },
     script:
         "../../scripts/summarize.py"

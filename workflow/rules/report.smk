@@ -30,13 +30,13 @@ rule report:
             category="Report",
             labels={"file": "report.pdf"},
         ),
-    params:
-        processes=PROCESSES,
     log:
         f"{LOGS}/report.log",
     benchmark:
         f"{BENCHMARKS}/report.tsv"
     conda:
         "../../envs/report.yaml"
+    params:
+        processes=PROCESSES,
     script:
         "../../scripts/report.py"

@@ -3,17 +3,17 @@ rule train:
         features=f"{RESULTS}/{{process}}/features.h5",
     output:
         model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
-    params:
-        spec=spec,
-    threads: SYMVAE.threads
-    resources:
-        mem_mb=2000,
-        runtime=60,
     log:
         f"{LOGS}/train/{{process}}/seed{{seed}}.log",
     benchmark:
         f"{BENCHMARKS}/train/{{process}}/seed{{seed}}.tsv"
     conda:
         "../../envs/torch.yaml"
+    threads: SYMVAE.threads
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        spec=spec,
     script:
         "../../scripts/train.py"

@@ -48,7 +48,9 @@ class Dataset:
         object.__setattr__(self, "features", features)
         source = self.metadata.get("source", "dataset")
         if features.ndim != 2:
-            raise DataError(f"{source}: features must be 2-D (events, features), got {features.shape}")
+            raise DataError(
+                f"{source}: features must be 2-D (events, features), got {features.shape}"
+            )
         n, d = features.shape
         if n == 0:
             raise DataError(f"{source}: the sample is empty (0 events)")

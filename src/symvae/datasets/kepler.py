@@ -10,35 +10,17 @@ orbit) vary, so the sample fills a 3-dimensional subset of the 4-D phase space.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from symvae.datasets._base import Dataset
+from symvae.datasets._checks import check_float, check_n
 from symvae.errors import ConfigError
 
 __all__ = ["kepler", "solve_kepler"]
 
 _NAME = "kepler"
-
-
-def _check_n(gen: str, n: Any) -> int:
-    """Return ``n`` as an int, or raise :class:`ConfigError` unless it is a positive integer."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ConfigError(f"{gen}: parameter 'n' must be a positive integer, got {n!r}")
-    return int(n)
-
-
-def _as_float(gen: str, name: str, value: Any) -> float:
-    """Return ``value`` as a finite float or raise :class:`ConfigError` naming ``name``."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{gen}: parameter '{name}' must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise ConfigError(f"{gen}: parameter '{name}' must be finite, got {value!r}")
-    return x
 
 
 def solve_kepler(
@@ -116,14 +98,14 @@ def kepler(
         (``M``, rad), ``energy`` and ``angular_momentum`` (``x py - y px``, ``> 0``), the
         last two computed from the features.
     """
-    n = _check_n(_NAME, n)
-    energy = _as_float(_NAME, "energy", energy)
+    n = check_n(_NAME, n)
+    energy = check_float(_NAME, "energy", energy)
     if energy >= 0:
         raise ConfigError(f"{_NAME}: parameter 'energy' must be < 0 (bound orbits), got {energy!r}")
-    gm = _as_float(_NAME, "gm", gm)
+    gm = check_float(_NAME, "gm", gm)
     if gm <= 0:
         raise ConfigError(f"{_NAME}: parameter 'gm' must be > 0, got {gm!r}")
-    e_max = _as_float(_NAME, "max_eccentricity", max_eccentricity)
+    e_max = check_float(_NAME, "max_eccentricity", max_eccentricity)
     if not 0.0 <= e_max < 1.0:
         raise ConfigError(
             f"{_NAME}: parameter 'max_eccentricity' must be in [0, 1), got {max_eccentricity!r}"

@@ -8,7 +8,6 @@ is a linear manifold of known dimension embedded in a higher-dimensional space.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,33 +15,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from symvae.datasets._base import Dataset
+from symvae.datasets._checks import check_float, check_n
 from symvae.errors import ConfigError
 
 __all__ = ["haar_orthogonal", "linear_gaussian"]
 
 _NAME = "linear_gaussian"
-
-
-def _check_n(gen: str, n: Any) -> int:
-    """Return ``n`` as an int, or raise :class:`ConfigError` unless it is a positive integer."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ConfigError(f"{gen}: parameter 'n' must be a positive integer, got {n!r}")
-    return int(n)
-
-
-def _check_float(gen: str, name: str, value: Any, *, minimum: float, strict: bool) -> float:
-    """Return ``value`` as a finite float ``> minimum`` (``>=`` unless ``strict``)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{gen}: parameter '{name}' must be a number, got {value!r}") from None
-    ok = math.isfinite(x) and (x > minimum if strict else x >= minimum)
-    if not ok:
-        op = ">" if strict else ">="
-        raise ConfigError(
-            f"{gen}: parameter '{name}' must be finite and {op} {minimum}, got {value!r}"
-        )
-    return x
 
 
 def haar_orthogonal(d: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -109,7 +87,7 @@ def linear_gaussian(
         nested list (its column ``j`` is the eigenvector of eigenvalue
         ``metadata["eigenvalues"][j] = spectrum[j] + noise²``).
     """
-    n = _check_n(_NAME, n)
+    n = check_n(_NAME, n)
     try:
         lam = np.asarray(spectrum, dtype=np.float64)
     except (TypeError, ValueError):
@@ -124,7 +102,7 @@ def linear_gaussian(
         raise ConfigError(
             f"{_NAME}: parameter 'spectrum' must hold finite variances >= 0, got {lam.tolist()}"
         )
-    noise = _check_float(_NAME, "noise", noise, minimum=0.0, strict=False)
+    noise = check_float(_NAME, "noise", noise, minimum=0.0, strict=False)
     if rotation_seed is not None and (
         isinstance(rotation_seed, bool)
         or not isinstance(rotation_seed, int | np.integer)

@@ -15,34 +15,16 @@ of remaining degrees of freedom is known analytically:
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ellipj, ellipk
 
 from symvae.datasets._base import Dataset
+from symvae.datasets._checks import check_float, check_n
 from symvae.errors import ConfigError
 
 __all__ = ["oscillator_1d", "oscillator_2d", "pendulum", "pendulum_energy"]
-
-
-def _check_n(gen: str, n: Any) -> int:
-    """Return ``n`` as an int, or raise :class:`ConfigError` unless it is a positive integer."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ConfigError(f"{gen}: parameter 'n' must be a positive integer, got {n!r}")
-    return int(n)
-
-
-def _check_positive(gen: str, name: str, value: Any) -> float:
-    """Return ``value`` as a finite float, or raise :class:`ConfigError` unless it is ``> 0``."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{gen}: parameter '{name}' must be a number, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise ConfigError(f"{gen}: parameter '{name}' must be finite and > 0, got {value!r}")
-    return x
 
 
 def oscillator_1d(
@@ -75,10 +57,10 @@ def oscillator_1d(
         each of shape ``(n,)``.
     """
     gen = "oscillator_1d"
-    n = _check_n(gen, n)
-    energy = _check_positive(gen, "energy", energy)
-    mass = _check_positive(gen, "mass", mass)
-    omega = _check_positive(gen, "omega", omega)
+    n = check_n(gen, n)
+    energy = check_float(gen, "energy", energy, minimum=0.0)
+    mass = check_float(gen, "mass", mass, minimum=0.0)
+    omega = check_float(gen, "omega", omega, minimum=0.0)
     amp = math.sqrt(2.0 * energy / (mass * omega**2))
     phase = rng.uniform(0.0, 2.0 * np.pi, size=n)
     q = amp * np.cos(phase)
@@ -136,10 +118,10 @@ def oscillator_2d(
         ``energy`` (total, constant to rounding), all computed from the features.
     """
     gen = "oscillator_2d"
-    n = _check_n(gen, n)
-    energy = _check_positive(gen, "energy", energy)
-    mass = _check_positive(gen, "mass", mass)
-    omega = _check_positive(gen, "omega", omega)
+    n = check_n(gen, n)
+    energy = check_float(gen, "energy", energy, minimum=0.0)
+    mass = check_float(gen, "mass", mass, minimum=0.0)
+    omega = check_float(gen, "omega", omega, minimum=0.0)
     g = rng.standard_normal((n, 4))
     norm = np.linalg.norm(g, axis=1, keepdims=True)
     # A 4-D standard normal has norm 0 with probability 0; guard against it anyway.
@@ -224,7 +206,7 @@ def pendulum(
         ``-ω0² cos(amplitude)`` to ~1e-12), each of shape ``(n,)``.
     """
     gen = "pendulum"
-    n = _check_n(gen, n)
+    n = check_n(gen, n)
     try:
         amp = float(amplitude)
     except (TypeError, ValueError):
@@ -233,8 +215,8 @@ def pendulum(
         ) from None
     if not (math.isfinite(amp) and 0.0 < amp < math.pi):
         raise ConfigError(f"{gen}: parameter 'amplitude' must be in (0, π) rad, got {amplitude!r}")
-    length = _check_positive(gen, "length", length)
-    g = _check_positive(gen, "g", g)
+    length = check_float(gen, "length", length, minimum=0.0)
+    g = check_float(gen, "g", g, minimum=0.0)
     omega0_sq = g / length
     omega0 = math.sqrt(omega0_sq)
     k = math.sin(0.5 * amp)

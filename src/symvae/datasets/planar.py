@@ -12,37 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from symvae.datasets._base import Dataset
+from symvae.datasets._checks import check_float, check_n
 from symvae.errors import ConfigError
 
 __all__ = ["disk", "ellipse_cloud", "ring"]
-
-
-def _check_n(gen: str, n: Any) -> int:
-    """Return ``n`` as an int, or raise :class:`ConfigError` unless it is a positive integer."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ConfigError(f"{gen}: parameter 'n' must be a positive integer, got {n!r}")
-    return int(n)
-
-
-def _check_float(
-    gen: str, name: str, value: Any, *, minimum: float | None = None, strict: bool = True
-) -> float:
-    """Return ``value`` as a finite float, ``> minimum`` (``>=`` unless ``strict``) if given."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{gen}: parameter '{name}' must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise ConfigError(f"{gen}: parameter '{name}' must be finite, got {value!r}")
-    if minimum is not None and not (x > minimum if strict else x >= minimum):
-        op = ">" if strict else ">="
-        raise ConfigError(f"{gen}: parameter '{name}' must be {op} {minimum}, got {value!r}")
-    return x
 
 
 def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float = 0.01) -> Dataset:
@@ -67,9 +44,9 @@ def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float 
         in ``[0, 2π)`` rad) and ``r`` (dimensionless), each of shape ``(n,)``.
     """
     gen = "ring"
-    n = _check_n(gen, n)
-    radius = _check_float(gen, "radius", radius, minimum=0.0)
-    width = _check_float(gen, "width", width, minimum=0.0, strict=False)
+    n = check_n(gen, n)
+    radius = check_float(gen, "radius", radius, minimum=0.0)
+    width = check_float(gen, "width", width, minimum=0.0, strict=False)
     theta = rng.uniform(0.0, 2.0 * np.pi, size=n)
     r = radius * (1.0 + width * rng.standard_normal(n))
     x = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
@@ -102,8 +79,8 @@ def disk(n: int, rng: np.random.Generator, *, sigma: float = 1.0) -> Dataset:
         (in ``(-π, π]`` rad) and ``radius = hypot(x, y)`` (dimensionless), each ``(n,)``.
     """
     gen = "disk"
-    n = _check_n(gen, n)
-    sigma = _check_float(gen, "sigma", sigma, minimum=0.0)
+    n = check_n(gen, n)
+    sigma = check_float(gen, "sigma", sigma, minimum=0.0)
     x = sigma * rng.standard_normal((n, 2))
     phi = np.arctan2(x[:, 1], x[:, 0])
     rad = np.hypot(x[:, 0], x[:, 1])
@@ -147,7 +124,7 @@ def ellipse_cloud(
         ``Σ = R diag(σ²) Rᵀ`` as a 2×2 nested list.
     """
     gen = "ellipse_cloud"
-    n = _check_n(gen, n)
+    n = check_n(gen, n)
     try:
         s = [float(v) for v in sigmas]
     except (TypeError, ValueError):
@@ -158,7 +135,7 @@ def ellipse_cloud(
         raise ConfigError(
             f"{gen}: parameter 'sigmas' must be two finite numbers > 0, got {sigmas!r}"
         )
-    angle_deg = _check_float(gen, "angle_deg", angle_deg)
+    angle_deg = check_float(gen, "angle_deg", angle_deg)
     a = math.radians(angle_deg)
     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     sig = np.asarray(s)

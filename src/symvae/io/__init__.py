@@ -1,6 +1,14 @@
 """Reading and writing symvae's files (features, relevance, summary)."""
 
-from symvae.io.features import TEST, TRAIN, VALIDATION, FeatureFile, make_split, read_features, write_features
+from symvae.io.features import (
+    TEST,
+    TRAIN,
+    VALIDATION,
+    FeatureFile,
+    make_split,
+    read_features,
+    write_features,
+)
 from symvae.io.hdf5 import atomic_h5, open_h5, read_json_attr, write_json_attr
 
 __all__ = [

@@ -14,7 +14,15 @@ from symvae.datasets._base import Dataset
 from symvae.errors import DataError
 from symvae.io.hdf5 import atomic_h5, open_h5, read_json_attr, write_json_attr, write_str_list_attr
 
-__all__ = ["TRAIN", "VALIDATION", "TEST", "FeatureFile", "make_split", "read_features", "write_features"]
+__all__ = [
+    "TEST",
+    "TRAIN",
+    "VALIDATION",
+    "FeatureFile",
+    "make_split",
+    "read_features",
+    "write_features",
+]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 
@@ -37,7 +45,9 @@ class FeatureFile:
         return {k: v[mask] for k, v in self.dataset.truth.items()}
 
 
-def make_split(n: int, validation_fraction: float, test_fraction: float, seed: int) -> NDArray[np.int8]:
+def make_split(
+    n: int, validation_fraction: float, test_fraction: float, seed: int
+) -> NDArray[np.int8]:
     """Random split labels ``(n,)``: 0 train, 1 validation, 2 test, with the given fractions."""
     n_val, n_test = round(n * validation_fraction), round(n * test_fraction)
     if n - n_val - n_test < 1 or n_val < 1 or n_test < 2:

@@ -17,7 +17,9 @@ from symvae.vae.train import TrainedVAE
 __all__ = ["load_model", "save_model"]
 
 
-def save_model(path: str | Path, trained: TrainedVAE, provenance: dict[str, Any] | None = None) -> None:
+def save_model(
+    path: str | Path, trained: TrainedVAE, provenance: dict[str, Any] | None = None
+) -> None:
     """Write ``trained`` to ``path`` (a ``torch.save`` dict), atomically."""
     path = Path(path)
     payload = {
@@ -48,7 +50,9 @@ def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found") from None
     except Exception as err:  # torch raises many kinds for corrupt files
-        raise DataError(f"{path}: not a readable symvae model ({err.__class__.__name__}: {err})") from None
+        raise DataError(
+            f"{path}: not a readable symvae model ({err.__class__.__name__}: {err})"
+        ) from None
     arch = dict(payload["architecture"])
     arch["hidden"] = tuple(arch["hidden"])
     model = VAE(Architecture(**arch))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -42,7 +43,7 @@ class Architecture:
 
 def _mlp(sizes: Sequence[int], activation: str) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(_ACTIVATIONS[activation]())
@@ -68,7 +69,9 @@ class VAE(nn.Module):
             self.decoder = nn.Linear(latent, d)
         elif arch.kind == "mlp":
             h = list(arch.hidden)
-            self.encoder = nn.Sequential(_mlp([d, *h], arch.activation), _ACTIVATIONS[arch.activation]())
+            self.encoder = nn.Sequential(
+                _mlp([d, *h], arch.activation), _ACTIVATIONS[arch.activation]()
+            )
             self.mu_head = nn.Linear(h[-1], latent)
             self.logvar_head = nn.Linear(h[-1], latent)
             self.decoder = _mlp([latent, *reversed(h), d], arch.activation)

@@ -34,7 +34,7 @@ class TrainedVAE:
     seconds: float = 0.0
 
     def encode(self, x: ArrayLike, batch: int = 65536) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior means and variances, each ``(n, L)``, for features ``x`` ``(n, d)`` in physical units."""
+        """Posterior means and variances, each (n, L), of features ``x`` (n, d), physical units."""
         u = self.scaler.transform(x)
         device = next(self.model.parameters()).device
         mus, variances = [], []
@@ -90,7 +90,9 @@ def train_vae(
     x_train = np.asarray(x_train, dtype=np.float64)
     x_val = np.asarray(x_val, dtype=np.float64)
     if len(x_train) == 0 or len(x_val) == 0:
-        raise DataError(f"{label}: empty training ({len(x_train)}) or validation ({len(x_val)}) sample")
+        raise DataError(
+            f"{label}: empty training ({len(x_train)}) or validation ({len(x_val)}) sample"
+        )
     set_threads(threads)
     device = resolve_device(cfg.device)
     torch.manual_seed(seed)
@@ -103,11 +105,15 @@ def train_vae(
     model = VAE(architecture_from_config(cfg, xt.shape[1])).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, factor=0.5, patience=max(1, cfg.patience // 3), threshold=cfg.min_delta,
+        optimizer,
+        factor=0.5,
+        patience=max(1, cfg.patience // 3),
+        threshold=cfg.min_delta,
         threshold_mode="abs",
     )
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    # a fixed noise draw for validation: the validation loss is a deterministic function of the weights
+    # a fixed noise draw for validation: the validation loss is a deterministic function
+    # of the weights
     eps_val = torch.randn(xv.shape[0], cfg.latent_dim, generator=gen).to(device)
     n, batch = xt.shape[0], min(cfg.batch_size, xt.shape[0])
     history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
@@ -121,7 +127,9 @@ def train_vae(
         sums = torch.zeros(2, device=device)
         for i in range(0, n - batch + 1, batch):  # drop the last incomplete batch
             xb = xt[perm[i : i + batch]]
-            x_hat, mu, logvar = model(xb, torch.randn(batch, cfg.latent_dim, generator=gen).to(device))
+            x_hat, mu, logvar = model(
+                xb, torch.randn(batch, cfg.latent_dim, generator=gen).to(device)
+            )
             recon, kl = elbo_terms(xb, x_hat, mu, logvar, cfg.sigma2)
             loss = (recon + cfg.beta * kl).mean()
             optimizer.zero_grad(set_to_none=True)
@@ -135,7 +143,15 @@ def train_vae(
         val_loss = val_recon + cfg.beta * val_kl
         for key, value in zip(
             HISTORY_KEYS,
-            (epoch, train_recon + cfg.beta * train_kl, train_recon, train_kl, val_loss, val_recon, val_kl),
+            (
+                epoch,
+                train_recon + cfg.beta * train_kl,
+                train_recon,
+                train_kl,
+                val_loss,
+                val_recon,
+                val_kl,
+            ),
             strict=True,
         ):
             history[key].append(float(value))

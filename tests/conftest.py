@@ -1,0 +1,47 @@
+"""Shared fixtures: paths of the project and a minimal valid config."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+def tiny_config(processes: dict[str, Any] | None = None, **over: Any) -> dict[str, Any]:
+    """A small, fast, valid config (a ring and the linear Gaussian by default)."""
+    cfg: dict[str, Any] = {
+        "seeds": [0, 1],
+        "threads": 1,
+        "defaults": {
+            "data": {"n_events": 1500, "validation_fraction": 0.2, "test_fraction": 0.3},
+            "vae": {"epochs": 20, "patience": 5, "batch_size": 128, "latent_dim": 4},
+            "relevance": {"n_latent_samples": 200},
+            "local_dof": {"n_neighbors": 30, "max_points": 450},
+        },
+        "processes": processes
+        or {
+            "ring": {"generator": "ring", "dof": 1, "params": {"radius": 1.0, "width": 0.01}},
+            "linear_gaussian": {
+                "generator": "linear_gaussian",
+                "dof": 2,
+                "params": {"spectrum": [4.0, 1.0, 0.01, 0.01]},
+                "vae": {"architecture": "linear", "sigma2": 0.1},
+            },
+        },
+    }
+    cfg.update(over)
+    return copy.deepcopy(cfg)
+
+
+@pytest.fixture
+def tiny() -> dict[str, Any]:
+    return tiny_config()

@@ -1,0 +1,124 @@
+"""The pipeline steps by hand (as in a notebook), and the documented HDF5 schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from conftest import tiny_config
+
+from symvae import pipeline
+from symvae.config import load_config
+from symvae.errors import DataError
+from symvae.io import read_features
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict:
+    """Both tiny processes, two seeds, every step: the files of a small run."""
+    out = tmp_path_factory.mktemp("results")
+    cfg = load_config(tiny_config())
+    files = {}
+    for name, spec in cfg.processes.items():
+        feats = pipeline.make_features(spec, out / name / "features.h5")
+        evals = {}
+        for seed in cfg.seeds:
+            model = pipeline.train(
+                spec, feats, seed, out / name / f"seed{seed}" / "model.pt", progress=False
+            )
+            evals[seed] = pipeline.evaluate(
+                spec, feats, model, out / name / f"seed{seed}" / "evaluation.h5"
+            )
+        files[name] = pipeline.collect(spec, evals, out / name / "relevance.h5")
+    summary = pipeline.summarize(files, out / "summary.h5", {"seeds": list(cfg.seeds)})
+    return {"cfg": cfg, "out": out, "relevance": files, "summary": summary}
+
+
+def test_features_file_is_self_describing(run):
+    ff = read_features(run["out"] / "ring" / "features.h5")
+    assert ff.dataset.feature_names == ("x", "y")
+    assert ff.dataset.n_events == 1500
+    assert np.bincount(ff.split).tolist() == [750, 300, 450]
+    assert {"theta", "r"} <= set(ff.dataset.truth)
+    with h5py.File(run["out"] / "ring" / "features.h5") as f:
+        assert f.attrs["process"] == "ring" and f.attrs["dof_expected"] == 1
+        assert "provenance_json" in f.attrs and "params_json" in f.attrs
+
+
+def test_summary_schema(run):
+    cfg = run["cfg"]
+    seeds, latent = len(cfg.seeds), 4
+    with h5py.File(run["summary"]) as s:
+        assert [str(p) for p in s.attrs["processes"]] == ["ring", "linear_gaussian"]
+        for name in ("ring", "linear_gaussian"):
+            g = s[name]
+            for key in (
+                "dof_expected",
+                "dof_measured",
+                "n_relevant",
+                "n_relevant_min",
+                "n_relevant_max",
+            ):
+                assert isinstance(g.attrs[key], np.integer), key
+            assert g.attrs["dof_expected"] == cfg.process(name).dof
+            rel = g["relevance"][()]
+            assert rel.shape == (seeds, latent)
+            assert (np.diff(rel, axis=1) <= 0).all(), "rows sorted in descending order"
+            for key in ("posterior_width", "kl"):
+                assert g[key].shape == (seeds, latent)
+            for key in ("n_relevant", "local_dof", "local_dof_twonn", "seeds"):
+                assert g[key].shape == (seeds,)
+            assert g.attrs["n_relevant"] == int(np.median(g["n_relevant"][()]))
+            t = g["threshold_scan/thresholds"][()]
+            assert g["threshold_scan/n_relevant"].shape == (seeds, len(t))
+        lg = s["linear_gaussian"]
+        assert lg["relevance_theory"].shape == (seeds, latent)
+        assert lg["max_abs_deviation"].shape == (seeds,)
+        assert "relevance_theory" not in s["ring"]
+
+
+def test_relevance_file_per_seed_groups(run):
+    with h5py.File(run["relevance"]["linear_gaussian"]) as f:
+        assert f.attrs["seeds"].tolist() == [0, 1]
+        for seed in (0, 1):
+            g = f[f"seed{seed}"]
+            n_rel = int(g.attrs["n_relevant"])
+            assert g["activity"].shape == (4,) and g["relevant"][()].sum() == n_rel
+            assert g["traversal/decoded"].shape == (n_rel, 41, 4)
+            assert g["latent/mu"].shape == (200, 4)
+            assert set(g["history"]) >= {"epoch", "train_loss", "val_loss"}
+            assert g["theory/principal_angles_deg"].ndim == 1
+        np.testing.assert_allclose(f["relevance"][0], np.sort(f["seed0/activity"][()])[::-1])
+
+
+def test_missing_inputs_name_the_file_and_leave_nothing(run, tmp_path):
+    spec = run["cfg"].process("ring")
+    with pytest.raises(DataError, match=r"nope.h5: file not found"):
+        pipeline.train(spec, tmp_path / "nope.h5", 0, tmp_path / "m.pt", progress=False)
+    with pytest.raises(DataError, match=r"nope.h5: file not found"):
+        pipeline.collect(spec, {0: tmp_path / "nope.h5"}, tmp_path / "relevance.h5")
+    assert not list(tmp_path.iterdir())
+    corrupt = tmp_path / "corrupt.h5"
+    corrupt.write_bytes(b"\x89HDF\r\n\x1a\n truncated")
+    with pytest.raises(DataError, match=r"corrupt.h5: not a readable HDF5 file"):
+        pipeline.evaluate(spec, corrupt, tmp_path / "m.pt", tmp_path / "e.h5")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.h5"]
+
+
+def test_failed_write_keeps_the_previous_file(run, tmp_path):
+    """An error while writing leaves an existing output untouched and no temporary file."""
+    target = tmp_path / "summary.h5"
+    pipeline.summarize(run["relevance"], target)
+    before = Path(target).read_bytes()
+    with pytest.raises(DataError):
+        pipeline.summarize({**run["relevance"], "ghost": tmp_path / "ghost.h5"}, target)
+    assert Path(target).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.h5"]
+
+
+def test_summary_is_deterministic(run, tmp_path):
+    a = pipeline.summarize(run["relevance"], tmp_path / "a.h5")
+    b = pipeline.summarize(run["relevance"], tmp_path / "b.h5")
+    assert Path(a).read_bytes() == Path(b).read_bytes()

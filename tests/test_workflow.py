@@ -1,0 +1,117 @@
+"""The Snakemake workflow end to end on a tiny config, and its command-line entry points."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import pytest
+import yaml
+from conftest import ROOT, tiny_config
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+SCRIPTS = ["generate", "train", "evaluate", "collect", "summarize", "report", "plot_process"]
+
+
+def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [
+            *SNAKEMAKE,
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.workflow
+def test_tiny_workflow_end_to_end(tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    proc = _snakemake(tmp_path, "--cores", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = tmp_path / "results"
+    assert (results / "report.pdf").read_bytes().startswith(b"%PDF")
+    for process in ("ring", "linear_gaussian"):
+        assert (results / process / "overview.png").stat().st_size > 10_000
+        assert (results / "benchmarks" / "train" / process / "seed0.tsv").exists()
+    with h5py.File(results / "summary.h5") as s:
+        assert s["ring"].attrs["dof_expected"] == 1
+        assert s["linear_gaussian"]["relevance"].shape == (2, 4)
+    assert not list(results.rglob("*.part*"))
+    # a second run has nothing to do
+    again = _snakemake(tmp_path, "--cores", "2", "-n")
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c["defaults"]["vae"].update(beta=-1), "defaults.vae.beta"),
+        (lambda c: c["processes"]["ring"].pop("dof"), "dof"),
+        (lambda c: c["processes"]["ring"].update(generator="torus"), "torus"),
+    ],
+)
+def test_bad_config_fails_at_parse_time(tmp_path, mutate, message):
+    cfg = tiny_config()
+    mutate(cfg)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    proc = _snakemake(tmp_path, "-n", timeout=120)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_scripts_have_help(script):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / f"{script}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "usage:" in proc.stdout and "--out" in proc.stdout
+
+
+def test_script_reports_user_errors_in_one_line(tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train.py"),
+            "--config",
+            str(tmp_path / "config.yaml"),
+            "--process",
+            "ring",
+            "--seed",
+            "0",
+            "--features",
+            str(tmp_path / "missing.h5"),
+            "--out",
+            str(tmp_path / "m.pt"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"symvae: error: {tmp_path / 'missing.h5'}: file not found"
+    ]
+    assert not (tmp_path / "m.pt").exists()
