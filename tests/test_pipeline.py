@@ -122,3 +122,12 @@ def test_summary_is_deterministic(run, tmp_path):
     a = pipeline.summarize(run["relevance"], tmp_path / "a.h5")
     b = pipeline.summarize(run["relevance"], tmp_path / "b.h5")
     assert Path(a).read_bytes() == Path(b).read_bytes()
+
+
+def test_truth_variables_keep_their_order(run):
+    """The first generating variable (what plots colour by) stays first on disk."""
+    ff = read_features(run["out"] / "ring" / "features.h5")
+    assert list(ff.dataset.truth) == ["theta", "r"]
+    with h5py.File(run["relevance"]["ring"]) as f:
+        assert [str(s) for s in f.attrs["truth_names"]] == ["theta", "r"]
+        assert list(f["seed0/latent/truth"]) == ["theta", "r"]

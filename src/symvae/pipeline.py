@@ -127,6 +127,7 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
         f["threshold_scan/thresholds"] = np.asarray(spec.relevance.scan)
         f["threshold_scan/n_relevant"] = threshold_scan(rel.activity, spec.relevance.scan)
         f["latent/mu"] = mu[:m]
+        f["latent"].create_group("truth", track_order=True)
         for name, values in ff.truth_part(TEST).items():
             f[f"latent/truth/{name}"] = values[:m]
         decoded = np.empty((len(relevant_idx), len(TRAVERSAL), ff.dataset.n_features))

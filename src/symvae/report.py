@@ -961,8 +961,17 @@ def plot_overview(relevance_path: PathLike, out_png: PathLike) -> None:
     tmp = out.with_name(out.name + ".part.png")
     try:
         with style_context():
-            fig = Figure(figsize=(15.0, 4.6))
-            gs = fig.add_gridspec(1, 3, left=0.05, right=0.98, top=0.84, bottom=0.14, wspace=0.3)
+            fig = Figure(figsize=(18.0, 4.8))
+            gs = fig.add_gridspec(
+                1,
+                3,
+                left=0.04,
+                right=0.99,
+                top=0.84,
+                bottom=0.14,
+                wspace=0.25,
+                width_ratios=(1.0, 1.0, 2.0),
+            )
             fig.suptitle(
                 f"{process}: dof expected {dof}, local dof per seed {local.tolist()}",
                 fontsize="large",

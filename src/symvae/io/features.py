@@ -69,7 +69,7 @@ def write_features(
         write_str_list_attr(ds, "units", dataset.units)
         f.create_dataset("split", data=np.asarray(split, dtype=np.int8))
         f["split"].attrs["labels"] = "0 = train, 1 = validation, 2 = test"
-        truth = f.create_group("truth")
+        truth = f.create_group("truth", track_order=True)
         for name, values in dataset.truth.items():
             truth.create_dataset(name, data=values)
             truth[name].attrs["unit"] = dataset.truth_units.get(name, "")
