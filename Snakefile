@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
+include: "workflow/rules/events.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/relevance.smk"
 include: "workflow/rules/report.smk"

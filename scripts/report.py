@@ -19,7 +19,7 @@ def build(parser: argparse.ArgumentParser) -> None:
         "--results", default="results", help="results folder (default: %(default)s)"
     )
     parser.add_argument("--out", required=True, help="output report.pdf")
-    parser.set_defaults(summary=None, relevance=None)
+    parser.set_defaults(summary=None, relevance=None, features=None)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -29,13 +29,19 @@ def main(args: argparse.Namespace) -> None:
         cfg = load_config(args.config)
         args.summary = Path(args.results) / "summary.h5"
         args.relevance = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
-    build_report(args.summary, args.relevance, args.out)
+        args.features = {
+            p: Path(args.results) / p / "features.h5"
+            for p, spec in cfg.processes.items()
+            if spec.has_events
+        }
+    build_report(args.summary, args.relevance, args.out, feature_paths=args.features)
 
 
 def from_snakemake(smk) -> argparse.Namespace:
     return argparse.Namespace(
         summary=smk.input.summary,
         relevance=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
+        features=dict(zip(smk.params.event_processes, smk.input.features, strict=True)),
         out=smk.output[0],
     )
 

@@ -10,13 +10,25 @@ import h5py
 import numpy as np
 import pytest
 
+import symvae.report as report
 from symvae.errors import DataError
+from symvae.plotting.breaking import freed_directions
+from symvae.plotting.features import (
+    N_BINS,
+    feature_histograms,
+    feature_range,
+    plot_feature_histograms,
+)
+from symvae.plotting.style import figure, style_context
 from symvae.report import build_report
 
 SEEDS = [0, 1, 2]
 THRESHOLD = 0.05
 SCAN = np.array([0.01, 0.02, 0.05, 0.1, 0.2])
 STR = h5py.string_dtype()
+N_EVENTS = 500
+SQRT_S = 91.2
+EVENT_FEATURES = ["E_1", "px_1", "py_1", "pz_1", "E_2", "px_2", "py_2", "pz_2"]
 
 
 def _strs(values: list[str]) -> np.ndarray:
@@ -24,9 +36,13 @@ def _strs(values: list[str]) -> np.ndarray:
 
 
 def _process_spec() -> dict[str, dict]:
-    """Four processes: linear model with theory, MLP with theory (R=1), ring (R=2), R=0."""
+    """Six processes: linear model with theory, MLP with theory (R=1), ring (R=2), R=0, and
+    two event processes, e⁺e⁻ → μ⁺μ⁻ (exact, R=2) and the same with initial-state radiation
+    (approximate, compared to the exact one, R=3 and local dof 3)."""
+    toy = {"kind": "toy", "exact": True, "compare_to": "", "constraints": []}
     return {
         "linear_gaussian": {
+            **toy,
             "generator": "linear_gaussian",
             "dof": 2,
             "L": 4,
@@ -40,6 +56,7 @@ def _process_spec() -> dict[str, dict]:
             "note": "",
         },
         "linear_gaussian_mlp": {
+            **toy,
             "generator": "linear_gaussian",
             "dof": 1,
             "L": 4,
@@ -53,6 +70,7 @@ def _process_spec() -> dict[str, dict]:
             "note": "",
         },
         "ring": {
+            **toy,
             "generator": "ring",
             "dof": 1,
             "L": 6,
@@ -69,6 +87,7 @@ def _process_spec() -> dict[str, dict]:
             ),
         },
         "noise_only": {
+            **toy,
             "generator": "disk",
             "dof": 2,
             "L": 5,
@@ -80,6 +99,41 @@ def _process_spec() -> dict[str, dict]:
             "architecture": "mlp",
             "description": "a degenerate case in which every direction collapsed",
             "note": "posterior collapse: no direction is relevant",
+        },
+        "ee_mumu": {
+            "generator": "rambo",
+            "kind": "generated",
+            "exact": True,
+            "compare_to": "",
+            "constraints": ["energy", "momentum", "muon mass"],
+            "dof": 2,
+            "L": 8,
+            "R": 2,
+            "features": EVENT_FEATURES,
+            "units": ["GeV"] * 8,
+            "truth": ["cos_theta", "phi"],
+            "theory": False,
+            "architecture": "mlp",
+            "description": "e+e- -> mu+mu- at sqrt(s) = 91.2 GeV, two-body phase space",
+            "note": "",
+        },
+        "ee_mumu_isr": {
+            "generator": "pythia8",
+            "kind": "generated",
+            "exact": False,
+            "compare_to": "ee_mumu",
+            "constraints": ["energy", "momentum", "muon mass"],
+            "dof": 2,
+            "local": 3,
+            "L": 8,
+            "R": 3,
+            "features": EVENT_FEATURES,
+            "units": ["GeV"] * 8,
+            "truth": ["cos_theta", "phi"],
+            "theory": False,
+            "architecture": "mlp",
+            "description": "e+e- -> mu+mu- with initial-state radiation along the beam",
+            "note": "ISR photons escape along the beam: energy and pz are no longer fixed",
         },
     }
 
@@ -111,7 +165,7 @@ def _synthetic(spec: dict, rng: np.random.Generator) -> dict:
         "posterior_width": np.clip(rel + 0.02, 0, 1),
         "kl": rel * 2.0,
         "n_relevant": (rel > THRESHOLD).sum(axis=1),
-        "local_dof": np.full(n_seeds, spec["dof"] if n_rel else 0),
+        "local_dof": np.full(n_seeds, spec.get("local", spec["dof"]) if n_rel else 0),
         "local_dof_twonn": spec["dof"] + rng.normal(0, 0.05, n_seeds),
         "scan": counts,
         **extra,
@@ -218,6 +272,10 @@ def _write_summary(path: Path, specs: dict, all_arrays: dict) -> None:
             g.attrs["generator"] = spec["generator"]
             g.attrs["description"] = spec["description"]
             g.attrs["count_note"] = spec["note"]
+            g.attrs["kind"] = spec["kind"]
+            g.attrs["exact"] = spec["exact"]
+            g.attrs["compare_to"] = spec["compare_to"]
+            g.attrs["constraints"] = _strs(spec["constraints"])
             for key in (
                 "relevance",
                 "posterior_width",
@@ -237,19 +295,70 @@ def _write_summary(path: Path, specs: dict, all_arrays: dict) -> None:
                 g["max_abs_deviation"] = a["max_abs_deviation"]
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    root = tmp_path_factory.mktemp("results")
-    rng = np.random.default_rng(1234)
-    specs = _process_spec()
+def _write_features(path: Path, name: str, spec: dict, rng: np.random.Generator) -> None:
+    """``features.h5`` of an e⁺e⁻ → μ⁺μ⁻ sample (with ISR if the process is not exact)."""
+    n, m_mu = N_EVENTS, 0.1057
+    cos_theta = rng.uniform(-1, 1, n)
+    phi = rng.uniform(-np.pi, np.pi, n)
+    # ISR: the photon takes a fraction x of the beam energy along +z or -z
+    x = 0.0 if spec["exact"] else rng.exponential(0.05, n).clip(0, 0.5)
+    side = rng.choice([-1.0, 1.0], n)
+    e_beam = SQRT_S / 2 * np.sqrt(1 - x)
+    p = np.sqrt(e_beam**2 - m_mu**2)
+    sin_theta = np.sqrt(1 - cos_theta**2)
+    p3 = np.stack([p * sin_theta * np.cos(phi), p * sin_theta * np.sin(phi), p * cos_theta], 1)
+    boost_pz = -side * SQRT_S / 2 * x / 2
+    mu1 = np.column_stack([np.full(n, e_beam) + np.abs(boost_pz) / 2, p3])
+    mu2 = np.column_stack([np.full(n, e_beam) + np.abs(boost_pz) / 2, -p3])
+    mu1[:, 3] += boost_pz
+    mu2[:, 3] += boost_pz
+    features = np.concatenate([mu1, mu2], axis=1)
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("features", data=features)
+        ds.attrs["names"] = _strs(spec["features"])
+        ds.attrs["units"] = _strs(spec["units"])
+        f["split"] = rng.choice(np.array([0, 1, 2], dtype=np.int8), n, p=[0.6, 0.2, 0.2])
+        for var, values, unit in (("cos_theta", cos_theta, "1"), ("phi", phi, "rad")):
+            f[f"truth/{var}"] = values
+            f[f"truth/{var}"].attrs["unit"] = unit
+        f.attrs["process"] = name
+        f.attrs["generator"] = spec["generator"]
+        f.attrs["params_json"] = json.dumps({"features": spec["features"]})
+        f.attrs["dof_expected"] = spec["dof"]
+        f.attrs["conserved_json"] = json.dumps(spec["constraints"])
+        f.attrs["data_seed"] = 7
+        f.attrs["n_events"] = n
+        f.attrs["metadata_json"] = json.dumps({"sqrt_s": SQRT_S})
+        f.attrs["provenance_json"] = json.dumps({"symvae": "test"})
+        f.attrs["exact"] = spec["exact"]
+        f.attrs["event_metadata_json"] = json.dumps({"generator": spec["generator"]})
+
+
+def _write_all(root: Path, specs: dict, seed: int = 1234) -> tuple[Path, dict, dict]:
+    rng = np.random.default_rng(seed)
     arrays = {name: _synthetic(spec, rng) for name, spec in specs.items()}
-    paths = {}
+    paths, features = {}, {}
     for name, spec in specs.items():
-        (root / name).mkdir()
+        (root / name).mkdir(parents=True)
         paths[name] = root / name / "relevance.h5"
         _write_relevance(paths[name], name, spec, arrays[name], rng)
+        if spec["kind"] != "toy":
+            features[name] = root / name / "features.h5"
+            _write_features(features[name], name, spec, rng)
     summary = root / "summary.h5"
     _write_summary(summary, specs, arrays)
+    return summary, paths, features
+
+
+@pytest.fixture(scope="module")
+def all_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """Summary, relevance paths and features paths (event processes only)."""
+    return _write_all(tmp_path_factory.mktemp("results"), _process_spec())
+
+
+@pytest.fixture(scope="module")
+def inputs(all_inputs) -> tuple[Path, dict[str, Path]]:
+    summary, paths, _ = all_inputs
     return summary, paths
 
 
@@ -257,19 +366,110 @@ def _n_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
 
 
-def test_report_pages_and_determinism(inputs, tmp_path: Path) -> None:
-    summary, paths = inputs
+# title + summary + 2 theory pages + 1 constraint-breaking page + 2 pages per process
+PAGES_WITHOUT_FEATURES = 1 + 1 + 2 + 1 + 2 * 6
+
+
+def test_report_pages_and_determinism(all_inputs, tmp_path: Path) -> None:
+    summary, paths, features = all_inputs
     out1 = tmp_path / "a" / "report.pdf"
     out2 = tmp_path / "b" / "report.pdf"
-    build_report(summary, paths, out1)
-    build_report(str(summary), {k: str(v) for k, v in paths.items()}, out2)
+    build_report(summary, paths, out1, feature_paths=features)
+    build_report(
+        str(summary),
+        {k: str(v) for k, v in paths.items()},
+        out2,
+        feature_paths={k: str(v) for k, v in features.items()},
+    )
     data = out1.read_bytes()
     assert data.startswith(b"%PDF")
-    # title + summary + 2 theory pages + 2 pages for each of 4 processes
-    assert _n_pages(data) == 1 + 1 + 2 + 2 * 4
+    # ... + one feature page for each of the 2 event processes
+    assert _n_pages(data) == PAGES_WITHOUT_FEATURES + 2
     assert data == out2.read_bytes()
     assert sorted(p.name for p in out1.parent.iterdir()) == ["report.pdf"]
     assert sorted(p.name for p in out2.parent.iterdir()) == ["report.pdf"]
+
+
+def test_report_without_feature_paths_has_no_feature_pages(inputs, tmp_path: Path) -> None:
+    summary, paths = inputs
+    out = tmp_path / "report.pdf"
+    build_report(summary, paths, out)
+    assert _n_pages(out.read_bytes()) == PAGES_WITHOUT_FEATURES
+
+
+def test_missing_features_file_names_it(all_inputs, tmp_path: Path) -> None:
+    summary, paths, features = all_inputs
+    missing = tmp_path / "ee_mumu_isr" / "features.h5"
+    out = tmp_path / "report.pdf"
+    with pytest.raises(DataError, match=re.escape(str(missing))):
+        build_report(summary, paths, out, feature_paths={**features, "ee_mumu_isr": missing})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_features_file_of_unknown_process_is_an_error(all_inputs, tmp_path: Path) -> None:
+    summary, paths, features = all_inputs
+    out = tmp_path / "report.pdf"
+    with pytest.raises(DataError, match="ee_tautau"):
+        build_report(
+            summary, paths, out, feature_paths={**features, "ee_tautau": features["ee_mumu"]}
+        )
+    assert not out.exists()
+
+
+def test_breaking_page_skipped_without_exact_counterpart(tmp_path: Path) -> None:
+    specs = {k: v for k, v in _process_spec().items() if k in ("ring", "ee_mumu_isr")}
+    summary, paths, features = _write_all(tmp_path / "results", specs)
+    out = tmp_path / "report.pdf"
+    build_report(summary, paths, out, feature_paths=features)
+    # title + summary + 2 pages per process + 1 feature page, no constraint-breaking page
+    assert _n_pages(out.read_bytes()) == 1 + 1 + 2 * 2 + 1
+
+
+def test_summary_attributes_and_breaking_sentence(all_inputs) -> None:
+    summary_path, _, _ = all_inputs
+    summary = report._read_summary(summary_path)
+    exact, broken = summary.groups["ee_mumu"], summary.groups["ee_mumu_isr"]
+    assert (exact.kind, exact.exact, exact.compare_to) == ("generated", True, "")
+    assert (broken.kind, broken.exact, broken.compare_to) == ("generated", False, "ee_mumu")
+    assert broken.constraints == ["energy", "momentum", "muon mass"]
+    assert summary.groups["ring"].kind == "toy"
+    # exact dof 2, measured 3: approximate, so ≈ and not ✗
+    assert report._verdict(broken)[0] == "≈"
+    assert report._verdict(exact)[0] == "✓"
+    text = report._breaking_sentence(exact, broken)
+    assert text.startswith("Breaking the constraints of ee_mumu frees 1 direction")
+    assert "in ee_mumu_isr (≈ 0 in ee_mumu" in text
+    np.testing.assert_array_equal(freed_directions(broken.relevance, 2, THRESHOLD), [2])
+
+
+def test_feature_histograms_binning() -> None:
+    rng = np.random.default_rng(0)
+    x = np.column_stack([np.full(N_EVENTS, 45.6), rng.normal(0.0, 20.0, N_EVENTS)])
+    hists = feature_histograms(x, ["E_1", "px_1"], ["GeV", "GeV"])
+    assert [h.axes[0].label for h in hists] == ["E_1 [GeV]", "px_1 [GeV]"]
+    assert all(h.axes[0].size == N_BINS for h in hists)
+    assert all(h.sum(flow=True) == N_EVENTS for h in hists)
+    lo, hi = feature_range(x[:, 0])
+    assert lo < 45.6 < hi and hi - lo < 0.1
+    lo, hi = feature_range(x[:, 1])
+    p_lo, p_hi = np.percentile(x[:, 1], [0.5, 99.5])
+    assert lo < p_lo and hi > p_hi and (hi - lo) < 1.2 * (p_hi - p_lo)
+    weights = rng.uniform(0.5, 1.5, N_EVENTS)
+    (h,) = feature_histograms(x[:, 1:], ["px_1"], ["GeV"], weights=weights)
+    assert h.sum(flow=True).value == pytest.approx(weights.sum())
+
+
+def test_plot_feature_histograms_one_panel_per_feature() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(N_EVENTS, len(EVENT_FEATURES)))
+    with style_context():
+        fig = figure()
+        axes = plot_feature_histograms(fig, x, EVENT_FEATURES, ["GeV"] * 8, label="sample")
+        # a second sample drawn into the same panels
+        again = plot_feature_histograms(axes, x * 1.1, EVENT_FEATURES, ["GeV"] * 8, label="other")
+    assert again == axes
+    assert [ax.get_xlabel() for ax in axes] == [f"{n} [GeV]" for n in EVENT_FEATURES]
+    assert axes[0].get_legend() is not None
 
 
 def test_missing_relevance_file_leaves_nothing(inputs, tmp_path: Path) -> None:

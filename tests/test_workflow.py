@@ -37,13 +37,53 @@ def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.Comp
     )
 
 
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _tiny_with_events() -> dict:
+    """The tiny config plus a RAMBO process (generate, merge, features) and, where the
+    shared data exist, the CMS file (ingest)."""
+    cfg = tiny_config()
+    cfg["processes"]["rambo2"] = {
+        "events": {"source": "rambo", "n_events": 1500, "chunks": 2, "params": {"n_particles": 2}},
+        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
+        "dof": 2,
+    }
+    cms = SHARED / "cms_zmumu_2304ev.root"
+    if cms.exists():
+        cfg["processes"]["cms"] = {
+            "events": {
+                "source": "root",
+                "path": str(cms),
+                "tree": "events",
+                "objects": [
+                    {"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1"},
+                    {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2"},
+                ],
+            },
+            "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
+            "dof": 4,
+            "exact": False,
+        }
+    return cfg
+
+
 @pytest.mark.workflow
 def test_tiny_workflow_end_to_end(tmp_path):
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    cfg = _tiny_with_events()
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     proc = _snakemake(tmp_path, "--cores", "2")
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = tmp_path / "results"
     assert (results / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert not (results / "rambo2" / "events").exists() or not list(
+        (results / "rambo2" / "events").glob("chunk*.root")
+    ), "generation chunks are temporary"
+    with h5py.File(results / "summary.h5") as s:
+        assert [str(p) for p in s.attrs["processes"]] == list(cfg["processes"])
+        assert s["rambo2"].attrs["kind"] == "generated"
+        if "cms" in cfg["processes"]:
+            assert s["cms"].attrs["kind"] == "file" and not s["cms"].attrs["exact"]
     for process in ("ring", "linear_gaussian"):
         assert (results / process / "overview.png").stat().st_size > 10_000
         assert (results / "benchmarks" / "train" / process / "seed0.tsv").exists()

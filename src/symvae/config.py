@@ -103,16 +103,43 @@ class ProcessSpec:
     """Everything the workflow needs to know about one process (dataset)."""
 
     name: str
-    generator: str
     dof: int
+    generator: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     conserved: tuple[str, ...] = ()
     count_note: str = ""
+    events: Mapping[str, Any] | None = None
+    features: Mapping[str, Any] | None = None
+    exact: bool = True
+    constraints: tuple[str, ...] = ()
+    compare_to: str = ""
     data: DataConfig = field(default_factory=DataConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
     relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
     local_dof: LocalDofConfig = field(default_factory=LocalDofConfig)
+
+    @property
+    def has_events(self) -> bool:
+        """Whether the process starts from collision events (else a toy generator)."""
+        return self.events is not None
+
+    @property
+    def generated_events(self) -> bool:
+        """Whether its events are generated here (Pythia, RAMBO) rather than read from a file."""
+        return self.events is not None and self.events["source"] in ("pythia", "rambo")
+
+    @property
+    def n_chunks(self) -> int:
+        """Number of generation jobs (1 for toys and files)."""
+        return int(self.events.get("chunks", 1)) if self.generated_events else 1
+
+    @property
+    def kind(self) -> str:
+        """``"toy"`` (features drawn directly), ``"generated"`` or ``"file"`` (events)."""
+        if not self.has_events:
+            return "toy"
+        return "generated" if self.generated_events else "file"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable dictionary (stored as provenance in outputs)."""
@@ -123,8 +150,13 @@ class ProcessSpec:
         """Inverse of :meth:`to_dict` (no validation: use :func:`load_config` for that)."""
         return cls(
             name=d["name"],
-            generator=d["generator"],
+            generator=d.get("generator", ""),
             dof=int(d["dof"]),
+            events=copy.deepcopy(d["events"]) if d.get("events") is not None else None,
+            features=copy.deepcopy(d["features"]) if d.get("features") is not None else None,
+            exact=bool(d.get("exact", True)),
+            constraints=tuple(d.get("constraints", ())),
+            compare_to=d.get("compare_to", ""),
             params=dict(d.get("params", {})),
             description=d.get("description", ""),
             conserved=tuple(d.get("conserved", ())),
@@ -204,7 +236,7 @@ def load_config(source: str | Path | Mapping[str, Any]) -> Config:
     for name, entry in raw["processes"].items():
         merged = {k: {**defaults[k], **entry.get(k, {})} for k in defaults}
         spec = ProcessSpec.from_dict({**entry, **merged, "name": name})
-        _check_process(spec, f"{where}config key 'processes.{name}")
+        _check_process(spec, f"{where}config key 'processes.{name}", raw["processes"])
         processes[name] = spec
     return Config(
         seeds=tuple(raw["seeds"]),
@@ -235,6 +267,20 @@ def _describe(error: jsonschema.ValidationError) -> str:
         extra = [k for k in error.instance if k not in allowed]
         keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in extra)
         return f"config key {keys}: unknown key (allowed: {', '.join(sorted(allowed))})"
+    if (
+        error.validator == "oneOf"
+        and isinstance(error.instance, Mapping)
+        and "dof" in error.instance
+    ):
+        has = {k for k in ("generator", "events", "features") if k in error.instance}
+        if "generator" in has and "events" in has:
+            return f"config key '{path}': give either 'generator' or 'events', not both"
+        if "events" in has:
+            return f"config key '{path}.features': missing (required with 'events')"
+        return (
+            f"config key '{path}.generator': missing (required: 'generator' for a toy "
+            "dataset, or 'events' and 'features' for collision events)"
+        )
     if error.validator == "enum" and path.endswith("generator"):
         return (
             f"config key '{path}': unknown generator {error.instance!r} "
@@ -243,19 +289,17 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"config key '{path or '<root>'}': {error.message}"
 
 
-def _check_process(spec: ProcessSpec, key: str) -> None:
+def _check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> None:
     from symvae.datasets import GENERATORS
 
-    func = GENERATORS[spec.generator]
-    accepted = {
-        p.name for p in inspect.signature(func).parameters.values() if p.kind == p.KEYWORD_ONLY
-    }
-    for param in spec.params:
-        if param not in accepted:
-            raise ConfigError(
-                f"{key}.params.{param}': unknown parameter of generator '{spec.generator}' "
-                f"(accepted: {', '.join(sorted(accepted))})"
-            )
+    if spec.generator:
+        _check_params(GENERATORS[spec.generator], spec.params, f"{key}.params", spec.generator)
+    if spec.events is not None and spec.events["source"] == "rambo":
+        from symvae.events.rambo import rambo
+
+        _check_params(rambo, spec.events.get("params", {}), f"{key}.events.params", "rambo")
+    if spec.compare_to and spec.compare_to not in processes:
+        raise ConfigError(f"{key}.compare_to': no process named '{spec.compare_to}'")
     d = spec.data
     if d.validation_fraction + d.test_fraction >= 0.9:
         raise ConfigError(
@@ -267,6 +311,18 @@ def _check_process(spec: ProcessSpec, key: str) -> None:
             f"{key}.vae.latent_dim': {spec.vae.latent_dim} latent directions cannot hold "
             f"dof = {spec.dof}"
         )
+
+
+def _check_params(func: Any, params: Mapping[str, Any], key: str, name: str) -> None:
+    accepted = {
+        p.name for p in inspect.signature(func).parameters.values() if p.kind == p.KEYWORD_ONLY
+    }
+    for param in params:
+        if param not in accepted:
+            raise ConfigError(
+                f"{key}.{param}': unknown parameter of generator '{name}' "
+                f"(accepted: {', '.join(sorted(accepted))})"
+            )
 
 
 def _vae(d: Mapping[str, Any]) -> VAEConfig:

@@ -27,11 +27,27 @@ import numpy as np
 from symvae.config import ProcessSpec
 from symvae.datasets import generate
 from symvae.errors import DataError
+from symvae.events.steps import (
+    generate_event_chunk,
+    ingest_events,
+    make_event_features,
+    merge_events,
+)
 from symvae.io.features import TEST, TRAIN, VALIDATION, make_split, read_features, write_features
 from symvae.io.hdf5 import atomic_h5, open_h5, write_json_attr, write_str_list_attr
 from symvae.provenance import provenance
 
-__all__ = ["collect", "evaluate", "make_features", "summarize", "train"]
+__all__ = [
+    "collect",
+    "evaluate",
+    "generate_event_chunk",
+    "ingest_events",
+    "make_event_features",
+    "make_features",
+    "merge_events",
+    "summarize",
+    "train",
+]
 
 #: latent values of a traversal, in units of the prior's standard deviation
 TRAVERSAL = np.linspace(-2.5, 2.5, 41)
@@ -234,7 +250,10 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
         f.attrs.update(
             {
                 "process": spec.name,
-                "generator": spec.generator,
+                "generator": spec.generator or (spec.events or {}).get("source", ""),
+                "kind": spec.kind,
+                "exact": spec.exact,
+                "compare_to": spec.compare_to,
                 "dof_expected": spec.dof,
                 "measure": "activity",
                 "threshold": spec.relevance.threshold,
@@ -246,6 +265,7 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
         )
         for key, values in ff.items():
             write_str_list_attr(f, key, values)
+        write_str_list_attr(f, "constraints", list(spec.constraints or spec.conserved))
         write_json_attr(f, "config_json", spec.to_dict())
         write_json_attr(f, "provenance_json", provenance())
     return Path(out)
@@ -314,7 +334,13 @@ def summarize(
                             "generator": str(f.attrs["generator"]),
                             "description": str(f.attrs.get("description", "")),
                             "count_note": str(f.attrs.get("count_note", "")),
+                            "kind": str(f.attrs.get("kind", "toy")),
+                            "exact": bool(f.attrs.get("exact", True)),
+                            "compare_to": str(f.attrs.get("compare_to", "")),
                         }
+                    )
+                    write_str_list_attr(
+                        g, "constraints", [str(c) for c in f.attrs.get("constraints", [])]
                     )
                     if "theory" in f:
                         rel = f["relevance"][()]

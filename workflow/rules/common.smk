@@ -18,6 +18,7 @@ validate(config, "../schemas/config.schema.yaml")
 RESULTS = SYMVAE.results
 PROCESSES = list(SYMVAE.processes)
 SEEDS = list(SYMVAE.seeds)
+EVENT_PROCESSES = [p for p, s in SYMVAE.processes.items() if s.has_events]
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
@@ -25,6 +26,22 @@ BENCHMARKS = f"{RESULTS}/benchmarks"
 wildcard_constraints:
     process="|".join(PROCESSES),
     seed=r"\d+",
+
+
+def process_regex(*kinds):
+    """Regex matching the processes of the given kinds (toy, generated, file)."""
+    names = [p for p, s in SYMVAE.processes.items() if s.kind in kinds]
+    return "|".join(names) if names else "(?!)"
+
+
+def event_chunks(wildcards):
+    n = SYMVAE.process(wildcards.process).n_chunks
+    return [f"{RESULTS}/{wildcards.process}/events/chunk{i}.root" for i in range(n)]
+
+
+def event_source(wildcards):
+    """The user's input file of a file-based process (Snakemake checks that it exists)."""
+    return SYMVAE.process(wildcards.process).events["path"]
 
 
 def spec(wildcards):

@@ -1,6 +1,8 @@
 rule generate:
     output:
         f"{RESULTS}/{{process}}/features.h5",
+    wildcard_constraints:
+        process=process_regex("toy"),
     log:
         f"{LOGS}/generate/{{process}}.log",
     benchmark:

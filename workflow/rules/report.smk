@@ -23,6 +23,7 @@ rule report:
     input:
         summary=f"{RESULTS}/summary.h5",
         relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
+        features=expand(f"{RESULTS}/{{process}}/features.h5", process=EVENT_PROCESSES),
     output:
         report(
             f"{RESULTS}/report.pdf",

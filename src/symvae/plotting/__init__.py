@@ -6,6 +6,13 @@ into a PDF. The Agg backend is selected on import.
 
 from __future__ import annotations
 
+from symvae.plotting.breaking import freed_directions, plot_breaking_bars
+from symvae.plotting.features import (
+    feature_histograms,
+    feature_range,
+    plot_feature_histograms,
+    plot_histograms,
+)
 from symvae.plotting.history import plot_history
 from symvae.plotting.latent import cmap_for, plot_latent_scatter
 from symvae.plotting.relevance import (
@@ -41,9 +48,15 @@ __all__ = [
     "THEORY_TOLERANCE",
     "apply_style",
     "cmap_for",
+    "feature_histograms",
     "feature_label",
+    "feature_range",
     "figure",
+    "freed_directions",
+    "plot_breaking_bars",
     "plot_eigenvalues",
+    "plot_feature_histograms",
+    "plot_histograms",
     "plot_history",
     "plot_latent_scatter",
     "plot_relevance_bars",

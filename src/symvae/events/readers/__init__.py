@@ -1,0 +1,81 @@
+"""Readers that turn external event files into :class:`~symvae.events.store.Events`.
+
+A reader spec is a plain mapping (one entry of ``config.yaml``) with ``source`` (one of
+:data:`READERS`: ``root``, ``lhe``, ``hepmc``, ``csv``) and ``path``, plus keys that
+depend on the source; see :mod:`symvae.events.readers.root`,
+:mod:`~symvae.events.readers.csv`, :mod:`~symvae.events.readers.lhe` and
+:mod:`~symvae.events.readers.hepmc`. Examples::
+
+    {"source": "root", "path": "data/zmumu.root", "tree": "events",
+     "objects": [{"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1", "pid": 13},
+                 {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2", "pid": -13}]}
+    {"source": "root", "path": "nano.root", "tree": "Events",
+     "jagged": {"pt": "Muon_pt", "eta": "Muon_eta", "phi": "Muon_phi", "mass": "Muon_mass",
+                "charge": "Muon_charge", "pid": 13}}
+    {"source": "csv", "path": "dimuon.csv",
+     "objects": [{"pt": "pt1", "eta": "eta1", "phi": "phi1", "mass": 0.10566, "pid": 13}]}
+    {"source": "lhe", "path": "events.lhe.gz", "select": {"status": [1], "pid": [11, -11]}}
+    {"source": "hepmc", "path": "events.hepmc3", "select": {"status": [1]}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from symvae.errors import ConfigError
+from symvae.events.readers.csv import read_csv
+from symvae.events.readers.hepmc import read_hepmc
+from symvae.events.readers.lhe import read_lhe
+from symvae.events.readers.mapping import resolve_path
+from symvae.events.readers.root import read_root
+from symvae.events.store import Events
+
+__all__ = ["READERS", "read_csv", "read_events_from", "read_hepmc", "read_lhe", "read_root"]
+
+#: Reader per ``source``: ``reader(path, spec) -> Events``.
+READERS: dict[str, Callable[[Path, Mapping[str, Any]], Events]] = {
+    "root": read_root,
+    "lhe": read_lhe,
+    "hepmc": read_hepmc,
+    "csv": read_csv,
+}
+
+
+def read_events_from(spec: Mapping[str, Any], base_dir: Path | None = None) -> Events:
+    """Read the events a reader spec describes.
+
+    Parameters
+    ----------
+    spec
+        Reader spec: ``source``, ``path`` and source-specific keys (module docstring).
+    base_dir
+        Directory that a relative ``path`` is resolved against (e.g. the config's
+        directory); ``None`` leaves it relative to the working directory.
+
+    Returns
+    -------
+    Events
+        Particles ``(n, var)`` with momenta in GeV, ``weight`` ``(n,)`` and metadata
+        with ``source`` (the file read), ``format`` and ``reader_spec``.
+
+    Raises
+    ------
+    ConfigError
+        A malformed spec (names the key, e.g. 'source').
+    DataError
+        The file is missing, unreadable or holds unusable values (names file and field).
+    """
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"reader spec must be a mapping, got {type(spec).__name__}")
+    source = spec.get("source")
+    if not isinstance(source, str) or source not in READERS:
+        raise ConfigError(
+            f"reader spec: 'source' must be one of {', '.join(READERS)}, got {source!r}"
+        )
+    path = resolve_path(spec, base_dir)
+    try:
+        return READERS[source](path, spec)
+    except ConfigError as err:
+        raise ConfigError(f"reader spec for {path} (source {source!r}): {err}") from None

@@ -1,0 +1,173 @@
+"""Read Les Houches Event files (``.lhe``, ``.lhe.gz``) with pylhe.
+
+Spec keys: ``source: lhe``, ``path``, optional ``select`` (``status``: list of ISTUP codes
+to keep, default ``[1]``, the final state; ``pid``: list of PDG ids to keep, default all)
+and ``max_events``. The event weight is ``XWGTUP``; the particle charge follows from the
+PDG id (LHE does not store it). Metadata keep the ``<init>`` block (beams, PDFs,
+weighting strategy, processes with cross sections), generator tags and the ids of any
+reweighting weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import numpy as np
+
+from symvae.errors import DataError
+from symvae.events.readers.mapping import (
+    charge_from_pid,
+    check_keys,
+    describe_error,
+    existing_file,
+    parse_max_events,
+    parse_select,
+    spec_metadata,
+)
+from symvae.events.store import Events
+
+__all__ = ["SPEC_KEYS", "read_lhe"]
+
+SPEC_KEYS = ("source", "path", "select", "max_events")
+
+
+class _Counter:
+    """Counts the events an iterator has yielded, to name the one that failed."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def wrap(self, events: Iterable[Any]) -> Iterator[Any]:
+        for event in events:
+            yield event
+            self.n += 1
+
+
+def _parse(path: Path, stop: int | None) -> tuple[Any, ak.Array]:
+    """``(pylhe file object, awkward events)``; malformed content raises :class:`DataError`."""
+    import pylhe
+
+    counter = _Counter()
+    lhef = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            lhef = pylhe.LHEFile.fromfile(path)
+            arr = pylhe.to_awkward(counter.wrap(itertools.islice(lhef.events, stop)))
+        except (ValueError, IndexError, TypeError, KeyError, AttributeError) as err:
+            where = "header/init" if lhef is None else f"event {counter.n}"
+            if isinstance(err, IndexError):  # pylhe indexes the split fields of a line
+                err = IndexError("a line has too few fields")
+            raise DataError(
+                f"{path}: malformed LHE file ({where}: {describe_error(err)})"
+            ) from None
+        finally:
+            close = getattr(getattr(lhef, "events", None), "close", None)
+            if close is not None:
+                close()
+    for w in caught:  # pylhe reports XML errors as a warning and stops reading
+        if str(w.message).startswith("Parse Error"):
+            raise DataError(
+                f"{path}: malformed or truncated LHE file after {counter.n} events ({w.message})"
+            )
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if len(arr) == 0:
+        raise DataError(f"{path}: no <event> blocks")
+    return lhef, arr
+
+
+def _init_metadata(lhef: Any) -> dict[str, Any]:
+    """JSON-able summary of the ``<init>`` block and header of a pylhe file."""
+    info, procs = lhef.init.initInfo, lhef.init.procInfo
+    beams = [
+        {
+            "pid": int(getattr(info, f"beam{s}")),
+            "energy_GeV": float(getattr(info, f"energy{s}")),
+            "pdf_group": int(getattr(info, f"PDFgroup{s}")),
+            "pdf_set": int(getattr(info, f"PDFset{s}")),
+        }
+        for s in "AB"
+    ]
+    meta: dict[str, Any] = {
+        "lhe_version": lhef.version,
+        "beams": beams,
+        "sqrt_s_GeV": float(2.0 * np.sqrt(info.energyA * info.energyB)),  # head-on, massless
+        "weighting_strategy": int(info.weightingStrategy),
+        "processes": [
+            {
+                "id": int(p.procId),
+                "cross_section_pb": float(p.xSection),
+                "error_pb": float(p.error),
+                "max_weight": float(p.unitWeight),
+            }
+            for p in procs
+        ],
+        "cross_section_pb": float(sum(p.xSection for p in procs)),
+        "generators": [{"name": g.name, "version": g.version} for g in lhef.init.generators],
+    }
+    initrwgt = getattr(lhef.header, "initrwgt", None)
+    if initrwgt is not None:
+        meta["weight_names"] = list(initrwgt.list_weights_ids())
+    return meta
+
+
+def read_lhe(path: Path, spec: Mapping[str, Any]) -> Events:
+    """Read the selected particles of an LHE file.
+
+    Parameters
+    ----------
+    path
+        The LHE file (already resolved).
+    spec
+        The reader spec (see the module docstring).
+
+    Returns
+    -------
+    Events
+        One event per ``<event>`` block with the particles whose status and pid pass
+        ``select``, in file order; ``weight`` is ``XWGTUP``.
+
+    Raises
+    ------
+    DataError
+        Missing, empty, truncated or malformed file (XML, a short particle line, a
+        non-numeric field, an event whose particle count differs from its NUP).
+    """
+    check_keys(spec, SPEC_KEYS)
+    statuses, pids = parse_select(spec, default_status=(1,))
+    lhef, arr = _parse(existing_file(path), parse_max_events(spec))
+
+    declared = ak.to_numpy(arr.eventinfo.nparticles)
+    listed = ak.to_numpy(ak.num(arr.particles, axis=1))
+    bad = np.flatnonzero(declared != listed)
+    if bad.size:
+        raise DataError(
+            f"{path}: event {bad[0]} declares NUP={declared[bad[0]]} particles but lists "
+            f"{listed[bad[0]]}"
+        )
+    parts = arr.particles
+    status = ak.to_numpy(ak.flatten(parts.status))
+    pid = ak.to_numpy(ak.flatten(parts.id))
+    keep = np.isin(status, statuses) & (np.isin(pid, pids) if pids is not None else True)
+    counts = ak.to_numpy(ak.sum(ak.unflatten(keep, listed), axis=1))
+    columns = {
+        name: ak.to_numpy(ak.flatten(parts.vector[field]))[keep]
+        for name, field in (("px", "px"), ("py", "py"), ("pz", "pz"), ("E", "e"))
+    }
+    columns["pid"] = pid[keep]
+    columns["charge"] = charge_from_pid(pid[keep])
+    weight = ak.to_numpy(arr.eventinfo.weight).astype(np.float64)
+    meta = {
+        **spec_metadata(spec, path, "lhe"),
+        **_init_metadata(lhef),
+        "weight": "XWGTUP",
+        "select": {"status": list(statuses), "pid": None if pids is None else list(pids)},
+        "n_events": len(arr),
+        "sum_weights": float(weight.sum()),
+    }
+    return Events.from_arrays(counts, columns, weight, meta)

@@ -1,0 +1,119 @@
+"""The collision-event steps of the workflow: generate a chunk, merge chunks, ingest a file,
+compute features. Each reads and writes files; :mod:`symvae.pipeline` re-exports them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symvae.config import ProcessSpec
+from symvae.errors import ConfigError
+from symvae.events.store import Events, concatenate, read_events, write_events
+from symvae.io.features import make_split, write_features
+from symvae.provenance import provenance
+
+__all__ = [
+    "chunk_sizes",
+    "generate_event_chunk",
+    "ingest_events",
+    "make_event_features",
+    "merge_events",
+]
+
+
+def chunk_sizes(n_events: int, n_chunks: int) -> list[int]:
+    """Events per generation chunk: as equal as possible, the first ones one larger."""
+    base, extra = divmod(n_events, n_chunks)
+    return [base + (i < extra) for i in range(n_chunks)]
+
+
+def generate_event_chunk(
+    spec: ProcessSpec, chunk: int, out: str | Path, *, progress: bool = True
+) -> Path:
+    """Generate chunk ``chunk`` of a Pythia or RAMBO process (seed ``data.seed + chunk``)."""
+    ev = spec.events or {}
+    if not spec.generated_events:
+        raise ConfigError(f"process '{spec.name}': events are read from a file, not generated")
+    if not 0 <= chunk < spec.n_chunks:
+        raise ConfigError(
+            f"process '{spec.name}': chunk {chunk} out of range 0..{spec.n_chunks - 1}"
+        )
+    n = chunk_sizes(int(ev["n_events"]), spec.n_chunks)[chunk]
+    seed = spec.data.seed + chunk
+    label = f"{spec.name} chunk {chunk}"
+    if ev["source"] == "pythia":
+        from symvae.events.pythia import generate_pythia
+
+        events = generate_pythia(
+            ev["settings"], n, seed, ev.get("keep"), progress=progress, label=label
+        )
+    else:
+        from symvae.events.rambo import rambo
+
+        events = rambo(n, seed, **ev.get("params", {}))
+    meta = {**events.metadata, "process": spec.name, "chunk": chunk}
+    write_events(out, Events(events.particles, events.weight, meta))
+    return Path(out)
+
+
+def merge_events(spec: ProcessSpec, chunks: Sequence[str | Path], out: str | Path) -> Path:
+    """Join the chunks of one process into its event file, combining their metadata."""
+    parts = [read_events(p) for p in chunks]
+    meta: dict[str, Any] = {
+        k: v for k, v in parts[0].metadata.items() if k not in ("seed", "chunk", "source")
+    }
+    meta["seeds"] = [p.metadata.get("seed") for p in parts]
+    meta["n_chunks"] = len(parts)
+    if all("sigma_pb" in p.metadata for p in parts):
+        # each chunk estimates the same cross section: combine with weights n_accepted
+        n = np.array([p.metadata["n_accepted"] for p in parts], dtype=float)
+        sig = np.array([p.metadata["sigma_pb"] for p in parts])
+        err = np.array([p.metadata["sigma_err_pb"] for p in parts])
+        meta["sigma_pb"] = float(np.sum(n * sig) / n.sum())
+        meta["sigma_err_pb"] = float(np.sqrt(np.sum((n * err) ** 2)) / n.sum())
+        for key in ("n_tried", "n_accepted", "n_failed"):
+            meta[key] = int(sum(p.metadata[key] for p in parts))
+    meta["provenance"] = provenance()
+    write_events(out, concatenate(parts, meta))
+    return Path(out)
+
+
+def ingest_events(spec: ProcessSpec, out: str | Path, base_dir: str | Path | None = None) -> Path:
+    """Read a user's ROOT/LHE/HepMC3/CSV file with the config's mapping into the event store."""
+    from symvae.events.readers import read_events_from
+
+    events = read_events_from(spec.events or {}, Path(base_dir) if base_dir else None)
+    meta = {**events.metadata, "process": spec.name, "provenance": provenance()}
+    write_events(out, Events(events.particles, events.weight, meta))
+    return Path(out)
+
+
+def make_event_features(spec: ProcessSpec, events_path: str | Path, out: str | Path) -> Path:
+    """Compute the configured four-vector features of an event file and write ``features.h5``."""
+    from symvae.events.features import compute_features
+
+    events = read_events(events_path)
+    ds = compute_features(events, spec.features or {})
+    split = make_split(
+        ds.n_events, spec.data.validation_fraction, spec.data.test_fraction, spec.data.seed
+    )
+    write_features(
+        out,
+        ds,
+        split,
+        {
+            "process": spec.name,
+            "generator": spec.events["source"] if spec.events else "",
+            "dof_expected": spec.dof,
+            "data_seed": spec.data.seed,
+            "params": dict(spec.features or {}),
+            "conserved": list(spec.constraints),
+            "exact": spec.exact,
+            "event_metadata": {k: v for k, v in events.metadata.items() if k != "provenance"},
+            "provenance": provenance(),
+        },
+    )
+    return Path(out)
