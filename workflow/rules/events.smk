@@ -1,20 +1,20 @@
 rule generate_chunk:
     output:
         temp(f"{RESULTS}/{{process}}/events/chunk{{chunk}}.root"),
-    wildcard_constraints:
-        process=process_regex("generated"),
-        chunk=r"\d+",
-    params:
-        spec=spec,
-    resources:
-        mem_mb=2000,
-        runtime=60,
     log:
         f"{LOGS}/generate_chunk/{{process}}/chunk{{chunk}}.log",
     benchmark:
         f"{BENCHMARKS}/generate_chunk/{{process}}/chunk{{chunk}}.tsv"
+    wildcard_constraints:
+        process=process_regex("generated"),
+        chunk=r"\d+",
     conda:
         "../../envs/events.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        spec=spec,
     script:
         "../../scripts/generate_events.py"
 
@@ -24,16 +24,16 @@ rule merge_chunks:
         event_chunks,
     output:
         f"{RESULTS}/{{process}}/events.root",
-    wildcard_constraints:
-        process=process_regex("generated"),
-    params:
-        spec=spec,
     log:
         f"{LOGS}/merge_chunks/{{process}}.log",
     benchmark:
         f"{BENCHMARKS}/merge_chunks/{{process}}.tsv"
+    wildcard_constraints:
+        process=process_regex("generated"),
     conda:
         "../../envs/events.yaml"
+    params:
+        spec=spec,
     script:
         "../../scripts/merge_events.py"
 
@@ -43,16 +43,16 @@ rule ingest:
         event_source,
     output:
         f"{RESULTS}/{{process}}/events.root",
-    wildcard_constraints:
-        process=process_regex("file"),
-    params:
-        spec=spec,
     log:
         f"{LOGS}/ingest/{{process}}.log",
     benchmark:
         f"{BENCHMARKS}/ingest/{{process}}.tsv"
+    wildcard_constraints:
+        process=process_regex("file"),
     conda:
         "../../envs/events.yaml"
+    params:
+        spec=spec,
     script:
         "../../scripts/ingest_events.py"
 
@@ -62,15 +62,15 @@ rule event_features:
         f"{RESULTS}/{{process}}/events.root",
     output:
         f"{RESULTS}/{{process}}/features.h5",
-    wildcard_constraints:
-        process=process_regex("generated", "file"),
-    params:
-        spec=spec,
     log:
         f"{LOGS}/event_features/{{process}}.log",
     benchmark:
         f"{BENCHMARKS}/event_features/{{process}}.tsv"
+    wildcard_constraints:
+        process=process_regex("generated", "file"),
     conda:
         "../../envs/events.yaml"
+    params:
+        spec=spec,
     script:
         "../../scripts/event_features.py"

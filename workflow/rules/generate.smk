@@ -1,12 +1,12 @@
 rule generate:
     output:
         f"{RESULTS}/{{process}}/features.h5",
-    wildcard_constraints:
-        process=process_regex("toy"),
     log:
         f"{LOGS}/generate/{{process}}.log",
     benchmark:
         f"{BENCHMARKS}/generate/{{process}}.tsv"
+    wildcard_constraints:
+        process=process_regex("toy"),
     conda:
         "../../envs/core.yaml"
     params:
