@@ -39,5 +39,6 @@ rule report:
         "../../envs/report.yaml"
     params:
         processes=PROCESSES,
+        event_processes=EVENT_PROCESSES,
     script:
         "../../scripts/report.py"
