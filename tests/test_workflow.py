@@ -71,7 +71,7 @@ def _tiny_with_events() -> dict:
 @pytest.mark.workflow
 def test_tiny_workflow_end_to_end(tmp_path):
     cfg = _tiny_with_events()
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     proc = _snakemake(tmp_path, "--cores", "2")
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = tmp_path / "results"
