@@ -334,11 +334,22 @@ def _select_indices(particles: ak.Array, selectors: Sequence[Selector]) -> NDArr
     """Local index ``(n, n_objects)`` of each selected particle, ``-1`` where missing."""
     n = len(particles)
     counts = ak.to_numpy(ak.num(particles, axis=1))
+    out = np.full((n, len(selectors)), -1, dtype=np.int64)
+    if all(sel.index is not None for sel in selectors):
+        # fast path: fixed positions; a position asked for twice is used only once
+        for j, sel in enumerate(selectors):
+            repeated = any(s.index == sel.index for s in selectors[:j])
+            if not repeated:
+                out[:, j] = np.where(counts > sel.index, sel.index, -1)
+        return out
     local = ak.local_index(particles.pid, axis=1)
     flat_pid = ak.to_numpy(ak.flatten(particles.pid))
-    pt = np.sqrt(particles.px**2 + particles.py**2)
+    pt = (
+        np.sqrt(particles.px**2 + particles.py**2)
+        if any(sel.rank is not None for sel in selectors)
+        else None
+    )
     used = ak.zeros_like(particles.pid, dtype=bool)
-    out = np.full((n, len(selectors)), -1, dtype=np.int64)
     for j, sel in enumerate(selectors):  # a loop over selectors, not over events
         if sel.index is not None:
             chosen = np.where(counts > sel.index, sel.index, -1)
@@ -358,10 +369,15 @@ def _select_indices(particles: ak.Array, selectors: Sequence[Selector]) -> NDArr
     return out
 
 
-def _gather(particles: ak.Array, idx: NDArray[np.int64]) -> ak.Array:
-    """Momentum4D records ``(n, n_objects)`` of the particles at local indices ``idx >= 0``."""
+def _gather(
+    particles: ak.Array, idx: NDArray[np.int64], kept: NDArray[np.bool_] | None = None
+) -> ak.Array:
+    """Momentum4D records ``(n_kept, n_objects)`` of the particles at local indices ``idx``
+    (``(n, n_objects)``, all ``>= 0`` in the ``kept`` events; every event if ``kept`` is None)."""
     counts = ak.to_numpy(ak.num(particles, axis=1))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    if kept is not None:
+        starts, idx = starts[kept], idx[kept]
     flat = starts[:, None] + idx
     fields = {f: ak.to_numpy(ak.flatten(particles[f]))[flat] for f in ("px", "py", "pz", "E")}
     return ak.zip(fields, with_name="Momentum4D")
@@ -393,22 +409,42 @@ def select_objects(
         raise ConfigError("features.objects: give a non-empty list of selectors")
     idx = _select_indices(events.particles, sels)
     kept = (idx >= 0).all(axis=1)
-    return _gather(events.particles[kept], idx[kept]), kept
+    return _gather(events.particles, idx, kept), kept
 
 
 def _to_np(array: Any) -> FloatArray:
+    if isinstance(array, np.ndarray):
+        return np.asarray(array, dtype=np.float64)
     return ak.to_numpy(array).astype(np.float64, copy=False)
 
 
+def _per_object_vectors(objects: ak.Array, n_objects: int) -> list[Any]:
+    """One NumPy-backed ``vector`` Momentum4D array ``(n,)`` per selected object.
+
+    awkward does the jagged selection; once every event has exactly one particle per
+    object, the kinematics run on flat NumPy arrays through vector's NumPy backend, which
+    avoids awkward's broadcasting overhead on indexed (n, objects) arrays.
+    """
+    return [
+        vector.array({k: _to_np(objects[k][:, i]) for k in ("px", "py", "pz", "E")})
+        for i in range(n_objects)
+    ]
+
+
 def _vector_columns(p: Sequence[Any], spec: FeatureSpec) -> dict[str, FloatArray]:
-    """Feature columns from the per-object Momentum4D arrays ``p[i]`` (each ``(n,)``)."""
+    """Feature columns of the requested kinds from the per-object Momentum4D arrays ``p[i]``
+    (each ``(n,)``)."""
     cols: dict[str, FloatArray] = {}
     k = len(p)
     for i, pi in enumerate(p, start=1):
-        cols |= {f"E_{i}": _to_np(pi.E), f"px_{i}": _to_np(pi.px)}
-        cols |= {f"py_{i}": _to_np(pi.py), f"pz_{i}": _to_np(pi.pz)}
-        cols |= {f"pt_{i}": _to_np(pi.pt), f"eta_{i}": _to_np(pi.eta)}
-        cols |= {f"phi_{i}": _to_np(pi.phi), f"m_{i}": _mass(_to_np(pi.tau2))}
+        if "cartesian" in spec.kinds:
+            cols |= {f"E_{i}": _to_np(pi.E), f"px_{i}": _to_np(pi.px)}
+            cols |= {f"py_{i}": _to_np(pi.py), f"pz_{i}": _to_np(pi.pz)}
+        if "collider" in spec.kinds:
+            cols |= {f"pt_{i}": _to_np(pi.pt), f"eta_{i}": _to_np(pi.eta)}
+            cols |= {f"phi_{i}": _to_np(pi.phi), f"m_{i}": _mass(_to_np(pi.tau2))}
+    if "invariants" not in spec.kinds:
+        return cols
     for i, j in combinations(range(k), 2):
         cols[f"m_{_pair_label(i, j, k)}"] = _mass(_to_np((p[i] + p[j]).tau2))
     total = reduce(lambda a, b: a + b, p)
@@ -466,8 +502,8 @@ def compute_features(events: Events, spec: Mapping[str, Any] | FeatureSpec) -> D
     _empty_check(events)
     idx = _select_indices(events.particles, spec.selectors)
     kept = _check_kept(events, spec, idx)
-    objects = _gather(events.particles[kept], idx[kept])
-    p = [objects[:, i] for i in range(spec.n_objects)]
+    objects = _gather(events.particles, idx, kept)
+    p = _per_object_vectors(objects, spec.n_objects)
     return _dataset(events, spec, _vector_columns(p, spec), _vector_truth(p), int((~kept).sum()))
 
 
