@@ -89,3 +89,21 @@ def test_file_errors_name_the_file(tmp_path):
     neg.write_text(yaml.safe_dump(cfg))
     with pytest.raises(ConfigError, match=r"neg.yaml: .*'defaults.vae.beta'"):
         load_config(neg)
+
+
+def test_overrides_merge_key_by_key_like_snakemake():
+    cfg = load_config(ROOT / "config.yaml", ROOT / "profiles" / "paper" / "paper.yaml")
+    assert len(cfg.seeds) == 10 and cfg.results == "results/paper"
+    ee = cfg.process("ee_mumu")
+    assert ee.events["n_events"] == 100000 and ee.events["chunks"] == 10
+    assert ee.events["settings"][0] == "Beams:idA = 11"  # untouched keys survive
+    assert {"ttbar_tops", "ttbar_decays", "pp_mumu_isr", "rambo4"} <= set(cfg.processes)
+    # every process of the default config is in the paper run
+    assert set(load_config(ROOT / "config.yaml").processes) <= set(cfg.processes)
+
+
+def test_override_errors_name_both_files(tmp_path):
+    bad = tmp_path / "over.yaml"
+    bad.write_text("defaults: {vae: {beta: -3}}\n")
+    with pytest.raises(ConfigError, match=r"over.yaml: config key 'defaults.vae.beta'"):
+        load_config(ROOT / "config.yaml", bad)

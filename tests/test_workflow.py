@@ -155,3 +155,18 @@ def test_script_reports_user_errors_in_one_line(tmp_path):
         f"symvae: error: {tmp_path / 'missing.h5'}: file not found"
     ]
     assert not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.workflow
+def test_paper_profile_dry_run():
+    proc = subprocess.run(
+        [*SNAKEMAKE, "-n", "--profile", "profiles/paper", "--quiet", "rules"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "ttbar_decays" in out or "generate_chunk" in out

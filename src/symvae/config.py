@@ -201,13 +201,17 @@ def schema() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def load_config(source: str | Path | Mapping[str, Any]) -> Config:
+def load_config(source: str | Path | Mapping[str, Any], *overrides: str | Path | Mapping[str, Any]) -> Config:
     """Validate a configuration and merge defaults into every process.
 
     Parameters
     ----------
     source:
         Path of a YAML file, or an already parsed mapping (e.g. Snakemake's ``config``).
+    overrides:
+        Further files or mappings merged over ``source`` in order, nested mappings key by
+        key, as Snakemake merges ``--configfile`` over the workflow's config (e.g.
+        ``load_config("config.yaml", "profiles/paper/paper.yaml")``).
 
     Raises
     ------
@@ -215,20 +219,11 @@ def load_config(source: str | Path | Mapping[str, Any]) -> Config:
         With a message naming the key, e.g. ``config key 'defaults.vae.beta': -1 is less
         than or equal to the minimum of 0``.
     """
-    where = ""
-    if isinstance(source, str | Path):
-        path = Path(source)
-        where = f"{path}: "
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    else:
-        raw = copy.deepcopy(dict(source))
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}config must be a mapping, got {type(raw).__name__}")
+    raw, where = _read(source)
+    for extra in overrides:
+        more, more_where = _read(extra)
+        raw = _merge(raw, more)
+        where = f"{where.rstrip(': ')} + {more_where}" if where else more_where
     _validate(raw, where)
 
     defaults = {k: {**BUILTIN_DEFAULTS[k], **raw["defaults"].get(k, {})} for k in BUILTIN_DEFAULTS}
@@ -244,6 +239,35 @@ def load_config(source: str | Path | Mapping[str, Any]) -> Config:
         results=raw.get("results", "results"),
         threads=raw.get("threads", 1),
     )
+
+
+def _read(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """A parsed config and the prefix that names its file in error messages."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML: {err}") from None
+        where = f"{path}: "
+    else:
+        raw, where = copy.deepcopy(dict(source)), ""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}config must be a mapping, got {type(raw).__name__}")
+    return dict(raw), where
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``over``: nested mappings key by key, anything else replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def _validate(raw: Mapping[str, Any], where: str) -> None:
