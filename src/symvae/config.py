@@ -201,7 +201,9 @@ def schema() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def load_config(source: str | Path | Mapping[str, Any], *overrides: str | Path | Mapping[str, Any]) -> Config:
+def load_config(
+    source: str | Path | Mapping[str, Any], *overrides: str | Path | Mapping[str, Any]
+) -> Config:
     """Validate a configuration and merge defaults into every process.
 
     Parameters
