@@ -20,8 +20,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import h5py
 import numpy as np
 
 from symvae.config import ProcessSpec
@@ -33,9 +34,20 @@ from symvae.events.steps import (
     make_event_features,
     merge_events,
 )
-from symvae.io.features import TEST, TRAIN, VALIDATION, make_split, read_features, write_features
+from symvae.io.features import (
+    TEST,
+    TRAIN,
+    VALIDATION,
+    FeatureFile,
+    make_split,
+    read_features,
+    write_features,
+)
 from symvae.io.hdf5 import atomic_h5, open_h5, write_json_attr, write_str_list_attr
 from symvae.provenance import provenance
+
+if TYPE_CHECKING:
+    from symvae.vae import TrainedVAE
 
 __all__ = [
     "collect",
@@ -171,7 +183,12 @@ def _dof_kwargs(spec: ProcessSpec) -> dict[str, Any]:
 
 
 def _theory_check(
-    f, spec: ProcessSpec, ff, trained, mu: np.ndarray, relevant_idx: np.ndarray
+    f: h5py.Group,
+    spec: ProcessSpec,
+    ff: FeatureFile,
+    trained: TrainedVAE,
+    mu: np.ndarray,
+    relevant_idx: np.ndarray,
 ) -> None:
     """Linear-VAE prediction from the spectrum of the standardized training inputs, and the
     principal angles between the decoder's relevant directions and the generating rotation."""
@@ -246,7 +263,7 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
         f["threshold_scan/n_relevant"] = np.stack(rows["scan"])
         if angles:
             f["theory/principal_angles_deg"] = _pad_stack(angles)
-        ff = read_features_attrs(spec, evaluations, seeds)
+        ff = _names_beside(spec, evaluations, seeds)
         f.attrs.update(
             {
                 "process": spec.name,
@@ -271,7 +288,9 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
     return Path(out)
 
 
-def read_features_attrs(spec: ProcessSpec, evaluations: Mapping[int, str | Path], seeds: list[int]):
+def _names_beside(
+    spec: ProcessSpec, evaluations: Mapping[int, str | Path], seeds: list[int]
+) -> dict[str, list[str]]:
     """Names of features and truth variables, taken from the features file beside the
     evaluations (``<process>/features.h5``)."""
     features = Path(evaluations[seeds[0]]).parent.parent / "features.h5"
