@@ -1,0 +1,108 @@
+"""What a symmetry is worth: invariances and the sample complexity of kernel ridge regression.
+
+Tahmasebi & Jegelka (NeurIPS 2023, arXiv:2303.14269): with a G-invariant target in ``H^s`` of a
+d-dimensional manifold, KRR with the group-averaged kernel reaches excess risk
+``≍ (σ² vol(M/G)/n)^(s/(s + d_eff/2))`` with ``d_eff = dim(M/G)``. This subpackage makes the
+statement measurable on the torus (and checks the averaged kernel on S²):
+
+- :mod:`~symvae.kernels.torus`: the Sobolev kernel on T^d and its Fourier eigenbasis;
+- :mod:`~symvae.kernels.groups`: group actions, invariant eigenbases, averaged kernels;
+- :mod:`~symvae.kernels.krr`: KRR by Cholesky and ridge validation;
+- :mod:`~symvae.kernels.theory`: the deterministic-equivalent learning curve, exponents and the
+  effective-sample multiplier;
+- :mod:`~symvae.kernels.experiments`: measured learning curves with their predictions.
+"""
+
+from __future__ import annotations
+
+from symvae.kernels.experiments import (
+    LearningCurve,
+    hard_target_energies,
+    loglog_slope,
+    median_slope,
+    torus_learning_curve,
+)
+from symvae.kernels.groups import (
+    HalfShifts,
+    InvariantBasis,
+    Permutations,
+    SignFlips,
+    SphereZonalKernel,
+    TorusGroup,
+    Translations,
+    ZRotations,
+    legendre_table,
+    make_group,
+    uniform_sphere,
+)
+from symvae.kernels.krr import (
+    DEFAULT_LAMBDAS,
+    RidgeSelection,
+    RidgeSelectionError,
+    krr_fit,
+    krr_fit_primal,
+    psd_clip,
+    select_ridge,
+)
+from symvae.kernels.theory import (
+    EigenlearningPrediction,
+    asymptotic_exponent,
+    compress_spectrum,
+    effective_sample_multiplier,
+    eigenlearning_risk,
+    grid_edge_hit,
+    learning_curve_prediction,
+    optimal_eigenlearning_risk,
+    solve_kappa,
+)
+from symvae.kernels.torus import (
+    DEFAULT_C,
+    DEFAULT_T,
+    TorusKernel,
+    default_k_max,
+    frequency_box,
+    sobolev_eigenvalues,
+    uniform_torus,
+)
+
+__all__ = [
+    "DEFAULT_C",
+    "DEFAULT_LAMBDAS",
+    "DEFAULT_T",
+    "EigenlearningPrediction",
+    "HalfShifts",
+    "InvariantBasis",
+    "LearningCurve",
+    "Permutations",
+    "RidgeSelection",
+    "RidgeSelectionError",
+    "SignFlips",
+    "SphereZonalKernel",
+    "TorusGroup",
+    "TorusKernel",
+    "Translations",
+    "ZRotations",
+    "asymptotic_exponent",
+    "compress_spectrum",
+    "default_k_max",
+    "effective_sample_multiplier",
+    "eigenlearning_risk",
+    "frequency_box",
+    "grid_edge_hit",
+    "hard_target_energies",
+    "krr_fit",
+    "krr_fit_primal",
+    "learning_curve_prediction",
+    "legendre_table",
+    "loglog_slope",
+    "make_group",
+    "median_slope",
+    "optimal_eigenlearning_risk",
+    "psd_clip",
+    "select_ridge",
+    "sobolev_eigenvalues",
+    "solve_kappa",
+    "torus_learning_curve",
+    "uniform_sphere",
+    "uniform_torus",
+]
