@@ -14,12 +14,13 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from symvae.kernels.groups import TorusGroup, make_group
+from symvae.kernels.groups import InvariantBasis, TorusGroup, make_group
 from symvae.kernels.krr import DEFAULT_LAMBDAS, RidgeSelection, select_ridge
 from symvae.kernels.theory import (
     asymptotic_exponent,
@@ -251,7 +252,7 @@ def _plain_chunks(
     kernel: TorusKernel, x_all: NDArray, x_val: NDArray, a_plain: NDArray
 ) -> Iterator[tuple[NDArray, NDArray, NDArray, NDArray]]:
     cols = np.arange(kernel.n_features)
-    for chunk in kernel._chunks(len(x_all) + len(x_val), cols):
+    for chunk in kernel.column_chunks(len(x_all) + len(x_val), cols):
         yield (
             kernel.features(x_all, chunk),
             kernel.features(x_val, chunk),
@@ -267,19 +268,101 @@ def _fit_path(
     f_val: NDArray,
     lams: NDArray,
     on_edge: str,
-) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Validated and oracle risks, validated δ and edge flags over the nested sizes ``ns``."""
+) -> NDArray[np.float64]:
+    """Rows: validated risk, oracle risk, validated δ, edge flag (0/1); columns: ``ns``."""
     out = np.empty((4, len(ns)))
     for j, n in enumerate(ns):
         sel, risks = design.select(int(n), y_all, f_val, lams, on_edge)
         out[:, j] = risks[sel.best], risks.min(), sel.delta(int(n)), sel.at_edge
-    return out[0], out[1], out[2], out[3].astype(bool)
+    return out
 
 
-def _multipliers(
-    ns_plain: NDArray, risk_plain: NDArray, ns_inv: NDArray, risk_inv: NDArray
-) -> NDArray[np.float64]:
-    return effective_sample_multiplier(ns_plain, risk_plain, ns_inv, risk_inv)
+@dataclass(frozen=True)
+class _Measured:
+    """Per-seed results of one learner: four arrays ``(S, len(ns))`` and the time spent (s)."""
+
+    risk: NDArray[np.float64]
+    oracle: NDArray[np.float64]
+    delta: NDArray[np.float64]
+    edge: NDArray[np.bool_]
+    seconds: float
+
+
+def _measure(
+    kernel: TorusKernel,
+    basis: InvariantBasis,
+    energies: NDArray,
+    ns_inv: NDArray,
+    ns_p: NDArray,
+    seeds: NDArray,
+    n_plain: int,
+    sigma: float,
+    n_val: int,
+    lams: NDArray,
+    on_edge: str,
+) -> tuple[_Measured, _Measured]:
+    """Fit both learners on every seed (the plain one on the first ``n_plain`` seeds)."""
+    n_max = int(max(ns_inv.max(), ns_p.max()))
+    res_i = np.empty((4, len(seeds), len(ns_inv)))
+    res_p = np.empty((4, n_plain, len(ns_p)))
+    seconds_i = seconds_p = 0.0
+    for row, seed in enumerate(seeds):
+        rng = np.random.default_rng(int(seed))
+        x_all = rng.random((n_max, kernel.d))
+        noise = rng.standard_normal(n_max)
+        x_val = rng.random((n_val, kernel.d))
+        a_inv = rng.choice((-1.0, 1.0), size=basis.size) * np.sqrt(energies)
+
+        tic = time.perf_counter()
+        feat_all, feat_val = basis.features(x_all), basis.features(x_val)
+        y_all = feat_all @ a_inv + sigma * noise
+        f_val = feat_val @ a_inv
+        design_i = _CoefDesign(feat_all, feat_val, basis.mu, a_inv)
+        res_i[:, row] = _fit_path(design_i, ns_inv, y_all, f_val, lams, on_edge)
+        seconds_i += time.perf_counter() - tic
+        if row >= n_plain:
+            continue
+
+        tic = time.perf_counter()
+        n_p = int(ns_p.max())
+        chunks = _plain_chunks(kernel, x_all[:n_p], x_val, basis.to_plain(a_inv))
+        design_p = _GramDesign.accumulate(n_p, n_val, chunks)
+        res_p[:, row] = _fit_path(design_p, ns_p, y_all, f_val, lams, on_edge)
+        seconds_p += time.perf_counter() - tic
+        del design_p
+
+    def pack(res: NDArray, seconds: float) -> _Measured:
+        return _Measured(res[0], res[1], res[2], res[3].astype(bool), seconds)
+
+    return pack(res_p, seconds_p), pack(res_i, seconds_i)
+
+
+def _bootstrap_multiplier(
+    ns_p: NDArray,
+    risk_p: NDArray,
+    ns_inv: NDArray,
+    risk_i: NDArray,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """16 % and 84 % quantiles of the multiplier over resampled seeds, each ``(q,)``.
+
+    Seeds are resampled in pairs when both learners have the same seeds, else independently.
+    """
+    if n_boot <= 0:
+        return np.full(len(ns_inv), np.nan), np.full(len(ns_inv), np.nan)
+    s_i, s_p = len(risk_i), len(risk_p)
+    boots = np.empty((n_boot, len(ns_inv)))
+    for b in range(n_boot):
+        idx = rng.integers(0, s_i, s_i)
+        idx_p = idx if s_p == s_i else rng.integers(0, s_p, s_p)
+        boots[b] = effective_sample_multiplier(
+            ns_p, np.median(risk_p[idx_p], axis=0), ns_inv, np.median(risk_i[idx], axis=0)
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        lo, hi = np.nanquantile(boots, [0.16, 0.84], axis=0)
+    return lo, hi
 
 
 def torus_learning_curve(
@@ -300,6 +383,7 @@ def torus_learning_curve(
     n_boot: int = 400,
     pred_grid_points: int = 64,
     plain_seeds: int | None = None,
+    blas_threads: int | None = 1,
 ) -> LearningCurve:
     """Learning curves of plain and G-invariant KRR on T^d, measured and predicted.
 
@@ -339,6 +423,11 @@ def torus_learning_curve(
         Fit the plain learner on only the first ``plain_seeds`` seeds (default: all). Its risk
         varies much less across seeds than the invariant learner's (whose fits are cheap), so
         this saves most of the time; the bootstrap then resamples the two sets independently.
+    blas_threads:
+        BLAS threads during the computation (via ``threadpoolctl`` when installed; ``None``
+        leaves the setting alone). numpy and scipy wheels each bundle an OpenBLAS, and when
+        their calls alternate (Gram products, Cholesky solves) the two thread pools compete:
+        on a 2-core machine the fits ran up to 8× slower with 2 threads than with 1.
 
     Returns
     -------
@@ -347,84 +436,35 @@ def torus_learning_curve(
     grp = make_group(group, d) if isinstance(group, str) else group
     kernel = TorusKernel(d, t=s, c=c, k_max=k_max)
     basis = grp.invariant_basis(kernel)
-    dim = grp.d_eff if target_dim is None else target_dim
-    energies = hard_target_energies(basis.knorm2, s, dim)
+    energies = hard_target_energies(
+        basis.knorm2, s, grp.d_eff if target_dim is None else target_dim
+    )
     ns_inv = np.asarray(sorted(ns), dtype=np.int64)
     ns_p = ns_inv if ns_plain is None else np.asarray(sorted(ns_plain), dtype=np.int64)
-    n_max = int(max(ns_inv.max(), ns_p.max()))
-    lam_grid = DEFAULT_LAMBDAS if lams is None else np.asarray(lams, dtype=np.float64)
     seeds_arr = np.asarray(seeds, dtype=np.int64)
     n_plain = len(seeds_arr) if plain_seeds is None else min(int(plain_seeds), len(seeds_arr))
+    lam_grid = DEFAULT_LAMBDAS if lams is None else np.asarray(lams, dtype=np.float64)
+    with _blas_limit(blas_threads):
+        plain, inv = _measure(
+            kernel, basis, energies, ns_inv, ns_p, seeds_arr, n_plain, sigma, n_val, lam_grid,
+            on_edge,
+        )  # fmt: skip
 
-    shape_p, shape_i = (n_plain, len(ns_p)), (len(seeds_arr), len(ns_inv))
-    res_p = [np.empty(shape_p) for _ in range(4)]
-    res_i = [np.empty(shape_i) for _ in range(4)]
-    seconds_p = seconds_i = 0.0
-    for row, seed in enumerate(seeds_arr):
-        rng = np.random.default_rng(int(seed))
-        x_all = rng.random((n_max, d))
-        noise = rng.standard_normal(n_max)
-        x_val = rng.random((n_val, d))
-        a_inv = rng.choice((-1.0, 1.0), size=basis.size) * np.sqrt(energies)
-        a_plain = basis.to_plain(a_inv)
-
-        tic = time.perf_counter()
-        feat_all, feat_val = basis.features(x_all), basis.features(x_val)
-        y_all = feat_all @ a_inv + sigma * noise
-        f_val = feat_val @ a_inv
-        design = _CoefDesign(feat_all, feat_val, basis.mu, a_inv)
-        out = _fit_path(design, ns_inv, y_all, f_val, lam_grid, on_edge)
-        for arr, val in zip(res_i, out, strict=True):
-            arr[row] = val
-        seconds_i += time.perf_counter() - tic
-        if row >= n_plain:
-            continue
-
-        tic = time.perf_counter()
-        design = _GramDesign.accumulate(n_max, n_val, _plain_chunks(kernel, x_all, x_val, a_plain))
-        out = _fit_path(design, ns_p, y_all, f_val, lam_grid, on_edge)
-        for arr, val in zip(res_p, out, strict=True):
-            arr[row] = val
-        seconds_p += time.perf_counter() - tic
-        del design
-
-    # predictions (same truncated spectra and target energies)
+    # predictions: the same truncated spectra and target energies
     v2_plain = basis.to_plain(np.sqrt(energies)) ** 2
-    sigma2 = sigma**2
-    pred_p, pdelta_p = learning_curve_prediction(kernel.mu, v2_plain, ns_p, sigma2)
-    pred_i, pdelta_i = learning_curve_prediction(basis.mu, energies, ns_inv, sigma2)
-    ratio = grp.order if grp.order is not None else 64
-    fine = np.unique(
-        np.round(np.geomspace(ns_inv.min(), 4 * ratio * ns_inv.max(), pred_grid_points)).astype(int)
-    )
-    pred_fine, _ = learning_curve_prediction(kernel.mu, v2_plain, fine, sigma2)
-    pred_mult = _multipliers(fine, pred_fine, ns_inv, pred_i)
+    pred_p, pdelta_p = learning_curve_prediction(kernel.mu, v2_plain, ns_p, sigma**2)
+    pred_i, pdelta_i = learning_curve_prediction(basis.mu, energies, ns_inv, sigma**2)
+    reach = 4 * (grp.order if grp.order is not None else 64) * ns_inv.max()
+    fine = np.unique(np.geomspace(ns_inv.min(), reach, pred_grid_points).round().astype(int))
+    pred_fine, _ = learning_curve_prediction(kernel.mu, v2_plain, fine, sigma**2)
 
     rng = np.random.default_rng(12345)
-    slope_p, err_p = median_slope(ns_p, res_p[0], n_boot, rng)
-    slope_i, err_i = median_slope(ns_inv, res_i[0], n_boot, rng)
-    med_p, med_i = np.median(res_p[0], axis=0), np.median(res_i[0], axis=0)
-    mult = _multipliers(ns_p, med_p, ns_inv, med_i)
-    boots = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(seeds_arr), len(seeds_arr))
-        idx_p = idx if n_plain == len(seeds_arr) else rng.integers(0, n_plain, n_plain)
-        boots.append(
-            _multipliers(
-                ns_p, np.median(res_p[0][idx_p], axis=0), ns_inv, np.median(res_i[0][idx], axis=0)
-            )
-        )
-    boots_arr = np.array(boots).reshape(max(n_boot, 0), len(ns_inv))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        lo, hi = (
-            np.nanquantile(boots_arr, [0.16, 0.84], axis=0)
-            if n_boot > 0
-            else (np.full(len(ns_inv), np.nan),) * 2
-        )
-
+    slope_p, err_p = median_slope(ns_p, plain.risk, n_boot, rng)
+    slope_i, err_i = median_slope(ns_inv, inv.risk, n_boot, rng)
+    med_p, med_i = np.median(plain.risk, axis=0), np.median(inv.risk, axis=0)
+    lo, hi = _bootstrap_multiplier(ns_p, plain.risk, ns_inv, inv.risk, n_boot, rng)
     return LearningCurve(
-        group=getattr(grp, "name", type(grp).__name__),
+        group=grp.name,
         d=d,
         d_eff=grp.d_eff,
         order=grp.order,
@@ -434,14 +474,14 @@ def torus_learning_curve(
         ns_plain=ns_p,
         ns_inv=ns_inv,
         seeds=seeds_arr,
-        risk_plain=res_p[0],
-        risk_inv=res_i[0],
-        oracle_plain=res_p[1],
-        oracle_inv=res_i[1],
-        delta_plain=res_p[2],
-        delta_inv=res_i[2],
-        edge_plain=res_p[3].astype(bool),
-        edge_inv=res_i[3].astype(bool),
+        risk_plain=plain.risk,
+        risk_inv=inv.risk,
+        oracle_plain=plain.oracle,
+        oracle_inv=inv.oracle,
+        delta_plain=plain.delta,
+        delta_inv=inv.delta,
+        edge_plain=plain.edge,
+        edge_inv=inv.edge,
         pred_plain=pred_p,
         pred_inv=pred_i,
         pred_delta_plain=pdelta_p,
@@ -454,10 +494,21 @@ def torus_learning_curve(
         pred_slope_inv=loglog_slope(ns_inv, pred_i),
         asymptotic_slope_plain=asymptotic_exponent(s, d),
         asymptotic_slope_inv=asymptotic_exponent(s, grp.d_eff),
-        multiplier=mult,
-        multiplier_lo=np.asarray(lo),
-        multiplier_hi=np.asarray(hi),
-        pred_multiplier=pred_mult,
-        seconds_plain=seconds_p,
-        seconds_inv=seconds_i,
+        multiplier=effective_sample_multiplier(ns_p, med_p, ns_inv, med_i),
+        multiplier_lo=lo,
+        multiplier_hi=hi,
+        pred_multiplier=effective_sample_multiplier(fine, pred_fine, ns_inv, pred_i),
+        seconds_plain=plain.seconds,
+        seconds_inv=inv.seconds,
     )
+
+
+def _blas_limit(threads: int | None) -> AbstractContextManager[object]:
+    """Limit BLAS threads with ``threadpoolctl`` if asked for and available."""
+    if threads is None:
+        return nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up only
+        return nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")

@@ -27,7 +27,13 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from symvae.kernels.torus import DEFAULT_C, DEFAULT_T, TorusKernel, frequency_box
+from symvae.kernels.torus import (
+    DEFAULT_C,
+    DEFAULT_T,
+    TorusKernel,
+    frequency_box,
+    sobolev_eigenvalues,
+)
 
 __all__ = [
     "HalfShifts",
@@ -76,7 +82,7 @@ class InvariantBasis:
         csc = self.coef.tocsc()
         support = np.flatnonzero(np.diff(csc.indptr))
         out = np.zeros((len(x), self.size))
-        for chunk in self.kernel._chunks(len(x), support):
+        for chunk in self.kernel.column_chunks(len(x), support):
             out += (csc[:, chunk] @ self.kernel.features(x, chunk).T).T
         return out
 
@@ -273,7 +279,7 @@ class _SignedPermutationGroup(TorusGroup):
         orthonormal, with eigenvalue ``μ_k`` (constant on orbits).
         """
         box = frequency_box(kernel.d, kernel.k_max)
-        flat = kernel._flat
+        flat = kernel.box_index
         images = np.einsum("gij,fi->gfj", self.matrices, box)  # A_gᵀ k
         keys_all = np.stack([flat(im) for im in images])  # (|G|, F)
         key = keys_all.min(axis=0)
@@ -323,7 +329,7 @@ class _SignedPermutationGroup(TorusGroup):
         row_orbit[rows_c[has_cos]] = np.flatnonzero(has_cos)
         row_orbit[rows_s[orbit_primary]] = np.flatnonzero(orbit_primary)
         knorm2 = orbit_knorm2[row_orbit]
-        mu = (kernel.c + knorm2) ** (-kernel.t)
+        mu = sobolev_eigenvalues(knorm2, kernel.t, kernel.c)
         return InvariantBasis(kernel, coef, mu, knorm2)
 
 

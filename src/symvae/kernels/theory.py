@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq, minimize_scalar
 
 __all__ = [
+    "DEFAULT_DELTAS",
     "EigenlearningPrediction",
     "asymptotic_exponent",
     "compress_spectrum",

@@ -171,14 +171,14 @@ class TorusKernel:
         is_rep = _is_representative(box)
         reps = np.where(is_rep[:, None], box, -box)
         lookup = np.full(len(box), -1, dtype=np.int64)
-        lookup[self._flat(self.freqs)] = np.arange(len(self.freqs))
-        cos_col = lookup[self._flat(reps)]
+        lookup[self.box_index(self.freqs)] = np.arange(len(self.freqs))
+        cos_col = lookup[self.box_index(reps)]
         n_freqs = len(self.freqs)
         sin_col = np.where(cos_col == 0, -1, n_freqs - 1 + cos_col)
         sign = np.where(cos_col == 0, 0, np.where(is_rep, 1, -1))
         return cos_col, sin_col, sign
 
-    def _flat(self, k: NDArray[np.int64]) -> NDArray[np.int64]:
+    def box_index(self, k: NDArray[np.int64]) -> NDArray[np.int64]:
         """Position of each row of ``k`` ``(m, d)`` in :func:`frequency_box` order."""
         side = 2 * self.k_max + 1
         return np.ravel_multi_index(tuple((k + self.k_max).T), (side,) * self.d)
@@ -203,7 +203,8 @@ class TorusKernel:
         out *= self._col_scale[cols]
         return out
 
-    def _chunks(self, n_rows: int, cols: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+    def column_chunks(self, n_rows: int, cols: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+        """Split column indices ``cols`` so that an ``(n_rows, chunk)`` block stays ≤ 128 MiB."""
         size = max(256, _CHUNK_ELEMENTS // max(n_rows, 1))
         return [cols[i : i + size] for i in range(0, len(cols), size)]
 
@@ -227,7 +228,7 @@ class TorusKernel:
         weights = self.mu if mu is None else np.asarray(mu, dtype=np.float64)
         cols = np.flatnonzero(weights)
         out = np.zeros((len(x), len(y)))
-        for chunk in self._chunks(max(len(x), len(y)), cols):
+        for chunk in self.column_chunks(max(len(x), len(y)), cols):
             if same:
                 fx = self.features(x, chunk) * np.sqrt(weights[chunk])
                 out += fx @ fx.T
@@ -241,7 +242,7 @@ class TorusKernel:
         w = np.asarray(w, dtype=np.float64).reshape(len(x), -1)
         cols = np.arange(self.n_features)
         out = np.empty((self.n_features, w.shape[1]))
-        for chunk in self._chunks(len(x), cols):
+        for chunk in self.column_chunks(len(x), cols):
             out[chunk] = self.features(x, chunk).T @ w
         return out
 
@@ -253,7 +254,7 @@ class TorusKernel:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         coef = np.asarray(coef, dtype=np.float64).reshape(self.n_features, -1)
         out = np.zeros((len(x), coef.shape[1]))
-        for chunk in self._chunks(len(x), np.flatnonzero(np.any(coef != 0, axis=1))):
+        for chunk in self.column_chunks(len(x), np.flatnonzero(np.any(coef != 0, axis=1))):
             out += self.features(x, chunk) @ coef[chunk]
         return out
 
