@@ -1,4 +1,5 @@
-"""Build the PDF report (report.pdf) from summary.h5 and every process's relevance.h5.
+"""Build the PDF report (report.pdf) from summary.h5, every process's relevance.h5 and
+the invariance curves.
 
 Snakemake rule ``report``. Standalone:
 
@@ -19,7 +20,7 @@ def build(parser: argparse.ArgumentParser) -> None:
         "--results", default="results", help="results folder (default: %(default)s)"
     )
     parser.add_argument("--out", required=True, help="output report.pdf")
-    parser.set_defaults(summary=None, relevance=None, features=None)
+    parser.set_defaults(summary=None, relevance=None, features=None, invariance=None)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -34,7 +35,14 @@ def main(args: argparse.Namespace) -> None:
             for p, spec in cfg.processes.items()
             if spec.has_events
         }
-    build_report(args.summary, args.relevance, args.out, feature_paths=args.features)
+        args.invariance = {s: Path(args.results) / "invariance" / f"{s}.h5" for s in cfg.invariance}
+    build_report(
+        args.summary,
+        args.relevance,
+        args.out,
+        feature_paths=args.features,
+        invariance_paths=args.invariance,
+    )
 
 
 def from_snakemake(smk) -> argparse.Namespace:
@@ -42,6 +50,7 @@ def from_snakemake(smk) -> argparse.Namespace:
         summary=smk.input.summary,
         relevance=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
         features=dict(zip(smk.params.event_processes, smk.input.features, strict=True)),
+        invariance=dict(zip(smk.params.invariance, smk.input.invariance, strict=True)),
         out=smk.output[0],
     )
 

@@ -506,3 +506,39 @@ def test_error_while_rendering_removes_temporary_file(
     with pytest.raises(RuntimeError, match="rendering failed"):
         build_report(summary, paths, out)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def invariance_curve(tmp_path_factory) -> Path:
+    from symvae.config import InvarianceSetting
+    from symvae.kernels.steps import run_setting
+
+    setting = InvarianceSetting.from_dict(
+        {
+            "name": "t2", "space": "torus", "d": 2, "group": "half_shifts", "cutoff": 6,
+            "ns": [16, 32], "ns_plain": [32, 64, 128], "seeds": 4, "plain_seeds": 2,
+            "n_val": 100, "n_boot": 10,
+        }
+    )  # fmt: skip
+    return run_setting(setting, tmp_path_factory.mktemp("inv") / "t2.h5")
+
+
+def test_invariance_pages_follow_the_process_pages(
+    inputs, invariance_curve: Path, tmp_path: Path
+) -> None:
+    summary, paths = inputs
+    out = tmp_path / "report.pdf"
+    build_report(summary, paths, out, invariance_paths={"t2": invariance_curve})
+    # the table page and one page of curves
+    assert _n_pages(out.read_bytes()) == PAGES_WITHOUT_FEATURES + 2
+
+
+def test_bad_invariance_file_names_it_and_leaves_nothing(inputs, tmp_path: Path) -> None:
+    summary, paths = inputs
+    bad = tmp_path / "inv" / "t2.h5"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not hdf5")
+    out = tmp_path / "out" / "report.pdf"
+    with pytest.raises(DataError, match=re.escape(str(bad))):
+        build_report(summary, paths, out, invariance_paths={"t2": bad})
+    assert not out.parent.exists()

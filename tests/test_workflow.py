@@ -65,6 +65,16 @@ def _tiny_with_events() -> dict:
             "dof": 4,
             "exact": False,
         }
+    cfg["invariance"] = {
+        "defaults": {"seeds": 4, "plain_seeds": 2, "n_val": 100, "n_boot": 10},
+        "settings": {
+            "t2": {
+                "space": "torus", "d": 2, "group": "half_shifts", "cutoff": 6,
+                "ns": [16, 32], "ns_plain": [32, 64, 128],
+            },
+            "s2": {"space": "sphere", "group": "z_rotations", "cutoff": 8, "ns": [16, 32]},
+        },
+    }  # fmt: skip
     return cfg
 
 
@@ -90,6 +100,9 @@ def test_tiny_workflow_end_to_end(tmp_path):
     with h5py.File(results / "summary.h5") as s:
         assert s["ring"].attrs["dof_expected"] == 1
         assert s["linear_gaussian"]["relevance"].shape == (2, 4)
+    with h5py.File(results / "invariance" / "summary.h5") as s:
+        assert [str(n) for n in s.attrs["settings"]] == ["t2", "s2"]
+        assert s["t2"].attrs["order"] == 4 and s["s2"].attrs["d_eff"] == 1
     assert not list(results.rglob("*.part*"))
     # a second run has nothing to do
     again = _snakemake(tmp_path, "--cores", "2", "-n")

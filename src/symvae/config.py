@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -28,6 +29,7 @@ __all__ = [
     "BUILTIN_DEFAULTS",
     "Config",
     "DataConfig",
+    "InvarianceSetting",
     "LocalDofConfig",
     "ProcessSpec",
     "RelevanceConfig",
@@ -169,6 +171,75 @@ class ProcessSpec:
 
 
 @dataclass(frozen=True)
+class InvarianceSetting:
+    """One learning-curve experiment: plain against group-invariant kernel ridge regression.
+
+    See the ``invariance`` section of the config schema for every field; ``None`` means the
+    library default (e.g. the frequency cut-off). ``seeds`` is a count: draws use the seeds
+    ``first_seed … first_seed + seeds − 1``.
+    """
+
+    name: str
+    space: str
+    group: str
+    ns: tuple[int, ...]
+    ns_plain: tuple[int, ...] | None = None
+    description: str = ""
+    d: int | None = None
+    seeds: int = 40
+    plain_seeds: int | None = None
+    first_seed: int = 0
+    sigma: float = 0.5
+    smoothness: float = 2.0
+    cutoff: int | None = None
+    n_val: int = 1000
+    n_test: int = 5000
+    n_boot: int = 400
+    lambdas: tuple[float, float, int] = (1e-10, 1e2, 1)
+    process: str = ""
+    target: str = ""
+    generator: tuple[tuple[float, ...], ...] = ((0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+    n_angles: int = 32
+
+    @property
+    def seed_list(self) -> list[int]:
+        """The seeds of the draws."""
+        return list(range(self.first_seed, self.first_seed + self.seeds))
+
+    @property
+    def lambda_grid(self) -> list[float]:
+        """The coarse λ grid (log-spaced, both ends included)."""
+        lo, hi = math.log10(self.lambdas[0]), math.log10(self.lambdas[1])
+        num = max(2, round((hi - lo) * self.lambdas[2]) + 1)
+        return [10 ** (lo + (hi - lo) * i / (num - 1)) for i in range(num)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable dictionary (stored as provenance in outputs)."""
+        return _plain(asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> InvarianceSetting:
+        """From a merged config entry (``lambdas`` as a mapping or a triple)."""
+        d = dict(d)
+        lam = d.pop("lambdas", None)
+        if isinstance(lam, Mapping):
+            base = cls.__dataclass_fields__["lambdas"].default
+            lam = (lam.get("min", base[0]), lam.get("max", base[1]), lam.get("per_decade", base[2]))
+        if lam is not None:
+            d["lambdas"] = (float(lam[0]), float(lam[1]), int(lam[2]))
+        for key in ("ns", "ns_plain"):
+            if d.get(key) is not None:
+                d[key] = tuple(sorted(int(n) for n in d[key]))
+        if d.get("generator") is not None:
+            d["generator"] = tuple(tuple(float(v) for v in row) for row in d["generator"])
+        return cls(**d)
+
+
+_TORUS_GROUPS = ("half_shifts", "permutations", "sign_flips", "translations_23", "diagonal")
+_SPACE_GROUPS = {"torus": _TORUS_GROUPS, "sphere": ("z_rotations",), "events": ("beam_rotation",)}
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated workflow configuration."""
 
@@ -176,6 +247,7 @@ class Config:
     processes: Mapping[str, ProcessSpec]
     results: str = "results"
     threads: int = 1
+    invariance: Mapping[str, InvarianceSetting] = field(default_factory=dict)
 
     def process(self, name: str) -> ProcessSpec:
         """The spec of process ``name``; a clear error if the config has none."""
@@ -240,6 +312,9 @@ def load_config(
         processes=processes,
         results=raw.get("results", "results"),
         threads=raw.get("threads", 1),
+        invariance=_invariance(
+            raw.get("invariance", {}), f"{where}config key 'invariance", processes
+        ),
     )
 
 
@@ -337,6 +412,57 @@ def _check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) ->
             f"{key}.vae.latent_dim': {spec.vae.latent_dim} latent directions cannot hold "
             f"dof = {spec.dof}"
         )
+
+
+def _invariance(
+    raw: Mapping[str, Any], key: str, processes: Mapping[str, ProcessSpec]
+) -> dict[str, InvarianceSetting]:
+    """Merge ``invariance.defaults`` into every setting and check what the schema cannot."""
+    defaults = raw.get("defaults", {})
+    out: dict[str, InvarianceSetting] = {}
+    for name, entry in raw.get("settings", {}).items():
+        where = f"{key}.settings.{name}"
+        merged = {**defaults, **entry, "name": name}
+        for required in ("space", "group", "ns"):
+            if required not in merged:
+                raise ConfigError(f"{where}.{required}': missing")
+        setting = InvarianceSetting.from_dict(merged)
+        _check_setting(setting, where, processes)
+        out[name] = setting
+    return out
+
+
+def _check_setting(s: InvarianceSetting, where: str, processes: Mapping[str, ProcessSpec]) -> None:
+    if s.group not in _SPACE_GROUPS[s.space]:
+        raise ConfigError(
+            f"{where}.group': '{s.group}' does not act on space '{s.space}' "
+            f"(known: {', '.join(_SPACE_GROUPS[s.space])})"
+        )
+    if s.space == "torus":
+        if s.d is None:
+            raise ConfigError(f"{where}.d': missing (the dimension of the torus)")
+        if s.smoothness <= s.d / 2:
+            raise ConfigError(
+                f"{where}.smoothness': s = {s.smoothness} must exceed d/2 = {s.d / 2} "
+                "(else the kernel has no finite trace)"
+            )
+        if s.cutoff is None and s.d > 3:
+            raise ConfigError(f"{where}.cutoff': required for d > 3 (the box has (2k+1)^d modes)")
+    if s.space == "events":
+        for field_name in ("process", "target"):
+            if not getattr(s, field_name):
+                raise ConfigError(f"{where}.{field_name}': missing (required for space events)")
+        if s.process not in processes or not processes[s.process].has_events:
+            events = [p for p, spec in processes.items() if spec.has_events]
+            raise ConfigError(
+                f"{where}.process': no event process named '{s.process}' "
+                f"(event processes: {', '.join(events) or 'none'})"
+            )
+    lo, hi, _ = s.lambdas
+    if not lo < hi:
+        raise ConfigError(f"{where}.lambdas': min must be below max, got {lo} and {hi}")
+    if s.plain_seeds is not None and s.plain_seeds > s.seeds:
+        raise ConfigError(f"{where}.plain_seeds': {s.plain_seeds} exceeds seeds = {s.seeds}")
 
 
 def _check_params(func: Any, params: Mapping[str, Any], key: str, name: str) -> None:

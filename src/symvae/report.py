@@ -1263,6 +1263,7 @@ def build_report(
     relevance_paths: Mapping[str, PathLike],
     out_pdf: PathLike,
     feature_paths: Mapping[str, PathLike] | None = None,
+    invariance_paths: Mapping[str, PathLike] | None = None,
 ) -> None:
     """Write the PDF report of a symvae run.
 
@@ -1280,6 +1281,9 @@ def build_report(
         summary whose ``kind`` is ``generated`` or ``file`` and that has an entry here
         gets a page of feature histograms; entries of other (toy) processes are only
         checked to exist.
+    invariance_paths : mapping of str to path-like, optional
+        ``results/invariance/<setting>.h5`` of the invariance experiments: a table page and
+        one page of learning curves per setting, at the end of the report.
 
     Raises
     ------
@@ -1323,6 +1327,11 @@ def build_report(
             features[name] = _read_features(path, name)
         elif not path.is_file():
             raise DataError(f"features file of process '{name}' not found: {path}")
+    invariance = None
+    if invariance_paths:
+        from symvae.report_invariance import invariance_pages, read_curves
+
+        invariance = read_curves(invariance_paths)
     breaking = [
         (summary.groups[summary.groups[n].compare_to], summary.groups[n])
         for n in summary.processes
@@ -1352,6 +1361,9 @@ def build_report(
                 if name in features:
                     for fig in _features_pages(summary.groups[name], features[name]):
                         emit(fig)
+            if invariance is not None:
+                for fig in invariance_pages(invariance):
+                    emit(fig)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ RESULTS = SYMVAE.results
 PROCESSES = list(SYMVAE.processes)
 SEEDS = list(SYMVAE.seeds)
 EVENT_PROCESSES = [p for p, s in SYMVAE.processes.items() if s.has_events]
+INVARIANCE = list(SYMVAE.invariance)
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
@@ -26,6 +27,7 @@ BENCHMARKS = f"{RESULTS}/benchmarks"
 wildcard_constraints:
     process="|".join(PROCESSES),
     seed=r"\d+",
+    setting="|".join(INVARIANCE) if INVARIANCE else "(?!)",
 
 
 def process_regex(*kinds):
@@ -55,9 +57,22 @@ def process_evaluations(wildcards):
     )
 
 
+def invariance_events(wildcards):
+    """The events file of an event-based setting (none for the torus and the sphere)."""
+    setting = SYMVAE.invariance[wildcards.setting]
+    if setting.space != "events":
+        return []
+    return [f"{RESULTS}/{setting.process}/events.root"]
+
+
+def invariance_setting(wildcards):
+    return SYMVAE.invariance[wildcards.setting].to_dict()
+
+
 def final_outputs():
     return [
         f"{RESULTS}/summary.h5",
         f"{RESULTS}/report.pdf",
         *expand(f"{RESULTS}/{{process}}/overview.png", process=PROCESSES),
+        *([f"{RESULTS}/invariance/summary.h5"] if INVARIANCE else []),
     ]

@@ -24,6 +24,7 @@ rule report:
         summary=f"{RESULTS}/summary.h5",
         relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
         features=expand(f"{RESULTS}/{{process}}/features.h5", process=EVENT_PROCESSES),
+        invariance=expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
     output:
         report(
             f"{RESULTS}/report.pdf",
@@ -40,5 +41,6 @@ rule report:
     params:
         processes=PROCESSES,
         event_processes=EVENT_PROCESSES,
+        invariance=INVARIANCE,
     script:
         "../../scripts/report.py"

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from symvae.kernels.experiments import (
     LearningCurve,
+    curve_slope,
     hard_target_energies,
     loglog_slope,
     median_slope,
+    sphere_learning_curve,
     torus_learning_curve,
 )
 from symvae.kernels.groups import (
@@ -84,6 +86,7 @@ __all__ = [
     "ZRotations",
     "asymptotic_exponent",
     "compress_spectrum",
+    "curve_slope",
     "default_k_max",
     "effective_sample_multiplier",
     "eigenlearning_risk",
@@ -102,6 +105,7 @@ __all__ = [
     "select_ridge",
     "sobolev_eigenvalues",
     "solve_kappa",
+    "sphere_learning_curve",
     "torus_learning_curve",
     "uniform_sphere",
     "uniform_torus",

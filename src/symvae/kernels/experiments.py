@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from symvae.kernels.groups import InvariantBasis, TorusGroup, make_group
+from symvae.kernels.groups import (
+    InvariantBasis,
+    SphereZonalKernel,
+    TorusGroup,
+    ZRotations,
+    legendre_table,
+    make_group,
+    uniform_sphere,
+)
 from symvae.kernels.krr import DEFAULT_LAMBDAS, RidgeSelection, select_ridge
 from symvae.kernels.theory import (
     asymptotic_exponent,
@@ -31,9 +39,11 @@ from symvae.kernels.torus import DEFAULT_C, TorusKernel
 
 __all__ = [
     "LearningCurve",
+    "curve_slope",
     "hard_target_energies",
     "loglog_slope",
     "median_slope",
+    "sphere_learning_curve",
     "torus_learning_curve",
 ]
 
@@ -63,13 +73,14 @@ class LearningCurve:
     pred_plain, pred_inv, pred_delta_plain, pred_delta_inv:
         Deterministic-equivalent risk and optimal δ, ``(p,)`` and ``(q,)``.
     slope_plain, slope_inv, slope_plain_err, slope_inv_err:
-        Slopes of log median risk vs log n and their bootstrap (over seeds) standard errors.
+        Slopes of log mean risk (mean over seeds: the deterministic equivalent predicts the
+        mean) against log n, and their bootstrap (over seeds) standard errors.
     pred_slope_plain, pred_slope_inv:
         Slopes of the predictions over the same n.
     asymptotic_slope_plain, asymptotic_slope_inv:
         ``−2s/(2s + d)`` and ``−2s/(2s + d_eff)``.
     multiplier, multiplier_lo, multiplier_hi:
-        Measured ``n_eff/n`` at each ``ns_inv`` from the median curves, with the 16 % and 84 %
+        Measured ``n_eff/n`` at each ``ns_inv`` from the mean curves, with the 16 % and 84 %
         bootstrap quantiles, ``(q,)`` (NaN where ``R_inv(n)`` is outside the plain curve).
     pred_multiplier:
         The predicted multiplier, ``(q,)``.
@@ -128,21 +139,37 @@ def loglog_slope(ns: ArrayLike, risks: ArrayLike) -> float:
     return float(np.polyfit(np.log(np.asarray(ns, float)), np.log(np.asarray(risks, float)), 1)[0])
 
 
-def median_slope(
-    ns: ArrayLike, risks: ArrayLike, n_boot: int = 400, rng: np.random.Generator | None = None
+def curve_slope(
+    ns: ArrayLike,
+    risks: ArrayLike,
+    n_boot: int = 400,
+    rng: np.random.Generator | None = None,
+    statistic: str = "mean",
 ) -> tuple[float, float]:
-    """Slope of the median curve of ``risks`` ``(S, p)`` and its bootstrap standard error.
+    """Slope of the ``statistic`` (mean or median over seeds) curve of ``risks`` ``(S, p)``
+    against ``ns`` ``(p,)`` on log–log axes, and its bootstrap standard error.
 
     The bootstrap resamples the S seeds (rows) with replacement.
     """
     risks = np.asarray(risks, dtype=np.float64)
     rng = np.random.default_rng(0) if rng is None else rng
-    slope = loglog_slope(ns, np.median(risks, axis=0))
+    reduce = _STATISTICS[statistic]
+    slope = loglog_slope(ns, reduce(risks, axis=0))
     boots = [
-        loglog_slope(ns, np.median(risks[rng.integers(0, len(risks), len(risks))], axis=0))
+        loglog_slope(ns, reduce(risks[rng.integers(0, len(risks), len(risks))], axis=0))
         for _ in range(n_boot)
     ]
     return slope, float(np.std(boots, ddof=1)) if n_boot > 1 else float("nan")
+
+
+def median_slope(
+    ns: ArrayLike, risks: ArrayLike, n_boot: int = 400, rng: np.random.Generator | None = None
+) -> tuple[float, float]:
+    """:func:`curve_slope` of the median curve (robust to a few outlying seeds)."""
+    return curve_slope(ns, risks, n_boot, rng, statistic="median")
+
+
+_STATISTICS: dict[str, Callable[..., NDArray[np.float64]]] = {"mean": np.mean, "median": np.median}
 
 
 @dataclass
@@ -288,46 +315,41 @@ class _Measured:
     seconds: float
 
 
+@dataclass(frozen=True)
+class _Draw:
+    """One seed's sample: noisy labels ``(N,)``, noise-free validation targets ``(n_val,)``,
+    and builders of the invariant design and of the plain design on the first ``n`` points."""
+
+    y_all: NDArray[np.float64]
+    f_val: NDArray[np.float64]
+    invariant: Callable[[], _CoefDesign]
+    plain: Callable[[int], _GramDesign]
+
+
 def _measure(
-    kernel: TorusKernel,
-    basis: InvariantBasis,
-    energies: NDArray,
+    draw: Callable[[int], _Draw],
     ns_inv: NDArray,
     ns_p: NDArray,
     seeds: NDArray,
     n_plain: int,
-    sigma: float,
-    n_val: int,
     lams: NDArray,
     on_edge: str,
 ) -> tuple[_Measured, _Measured]:
     """Fit both learners on every seed (the plain one on the first ``n_plain`` seeds)."""
-    n_max = int(max(ns_inv.max(), ns_p.max()))
     res_i = np.empty((4, len(seeds), len(ns_inv)))
     res_p = np.empty((4, n_plain, len(ns_p)))
     seconds_i = seconds_p = 0.0
     for row, seed in enumerate(seeds):
-        rng = np.random.default_rng(int(seed))
-        x_all = rng.random((n_max, kernel.d))
-        noise = rng.standard_normal(n_max)
-        x_val = rng.random((n_val, kernel.d))
-        a_inv = rng.choice((-1.0, 1.0), size=basis.size) * np.sqrt(energies)
-
+        sample = draw(int(seed))
         tic = time.perf_counter()
-        feat_all, feat_val = basis.features(x_all), basis.features(x_val)
-        y_all = feat_all @ a_inv + sigma * noise
-        f_val = feat_val @ a_inv
-        design_i = _CoefDesign(feat_all, feat_val, basis.mu, a_inv)
-        res_i[:, row] = _fit_path(design_i, ns_inv, y_all, f_val, lams, on_edge)
+        design_i = sample.invariant()
+        res_i[:, row] = _fit_path(design_i, ns_inv, sample.y_all, sample.f_val, lams, on_edge)
         seconds_i += time.perf_counter() - tic
         if row >= n_plain:
             continue
-
         tic = time.perf_counter()
-        n_p = int(ns_p.max())
-        chunks = _plain_chunks(kernel, x_all[:n_p], x_val, basis.to_plain(a_inv))
-        design_p = _GramDesign.accumulate(n_p, n_val, chunks)
-        res_p[:, row] = _fit_path(design_p, ns_p, y_all, f_val, lams, on_edge)
+        design_p = sample.plain(int(ns_p.max()))
+        res_p[:, row] = _fit_path(design_p, ns_p, sample.y_all, sample.f_val, lams, on_edge)
         seconds_p += time.perf_counter() - tic
         del design_p
 
@@ -335,6 +357,89 @@ def _measure(
         return _Measured(res[0], res[1], res[2], res[3].astype(bool), seconds)
 
     return pack(res_p, seconds_p), pack(res_i, seconds_i)
+
+
+def _torus_draw(
+    kernel: TorusKernel,
+    basis: InvariantBasis,
+    energies: NDArray,
+    sigma: float,
+    n_max: int,
+    n_val: int,
+) -> Callable[[int], _Draw]:
+    """Uniform inputs on T^d, random-sign target coefficients ``±√energies``."""
+
+    def draw(seed: int) -> _Draw:
+        rng = np.random.default_rng(seed)
+        x_all = rng.random((n_max, kernel.d))
+        noise = rng.standard_normal(n_max)
+        x_val = rng.random((n_val, kernel.d))
+        a_inv = rng.choice((-1.0, 1.0), size=basis.size) * np.sqrt(energies)
+        feat_all, feat_val = basis.features(x_all), basis.features(x_val)
+        y_all = feat_all @ a_inv + sigma * noise
+        f_val = feat_val @ a_inv
+
+        def plain(n: int) -> _GramDesign:
+            chunks = _plain_chunks(kernel, x_all[:n], x_val, basis.to_plain(a_inv))
+            return _GramDesign.accumulate(n, n_val, chunks)
+
+        return _Draw(y_all, f_val, lambda: _CoefDesign(feat_all, feat_val, basis.mu, a_inv), plain)
+
+    return draw
+
+
+def _zonal_sum(cosang: NDArray, weights: NDArray) -> NDArray[np.float64]:
+    """``Σ_ℓ w_ℓ P_ℓ(z)`` elementwise by Clenshaw's recurrence (no ``(…, ℓ)`` table)."""
+    b1 = np.zeros_like(cosang)
+    b2 = np.zeros_like(cosang)
+    for ell in range(len(weights) - 1, 0, -1):
+        # P_{ℓ+1} = α_ℓ(z) P_ℓ + β_ℓ P_{ℓ−1}, α_ℓ = (2ℓ+1) z/(ℓ+1), β_ℓ = −ℓ/(ℓ+1)
+        b0 = weights[ell] + (2 * ell + 1) / (ell + 1) * cosang * b1 - (ell + 1) / (ell + 2) * b2
+        b1, b2 = b0, b1
+    return weights[0] + cosang * b1 - 0.5 * b2
+
+
+def _sphere_draw(
+    kernel: SphereZonalKernel,
+    energies: NDArray,
+    sigma: float,
+    n_max: int,
+    n_val: int,
+) -> Callable[[int], _Draw]:
+    """Uniform inputs on S², a zonal target ``Σ_ℓ a_ℓ Y_ℓ0`` with ``a_ℓ = ±√energy_ℓ``.
+
+    ``Y_ℓ0 = √(2ℓ+1) P_ℓ(z)`` (orthonormal for the uniform probability measure) are the
+    eigenfunctions of the z-rotation-averaged kernel; the plain kernel's Gram matrices are
+    zonal sums (addition theorem), so the exact excess risk needs no harmonics with m ≠ 0.
+    """
+    ell = np.arange(kernel.l_max + 1)
+    root = np.sqrt(2 * ell + 1.0)
+
+    def draw(seed: int) -> _Draw:
+        rng = np.random.default_rng(seed)
+        x_all = uniform_sphere(n_max, rng)
+        noise = rng.standard_normal(n_max)
+        x_val = uniform_sphere(n_val, rng)
+        a_inv = rng.choice((-1.0, 1.0), size=len(ell)) * np.sqrt(energies)
+        feat_all = legendre_table(x_all[:, 2], kernel.l_max) * root
+        feat_val = legendre_table(x_val[:, 2], kernel.l_max) * root
+        y_all = feat_all @ a_inv + sigma * noise
+        f_val = feat_val @ a_inv
+
+        def plain(n: int) -> _GramDesign:
+            x = x_all[:n]
+            cos_xx = np.clip(x @ x.T, -1.0, 1.0)
+            return _GramDesign(
+                gram=_zonal_sum(cos_xx, kernel.weights),
+                gram2=_zonal_sum(cos_xx, kernel.weights * kernel.mu),
+                cross_val=_zonal_sum(np.clip(x_val @ x.T, -1.0, 1.0), kernel.weights),
+                b=feat_all[:n] @ (kernel.mu * a_inv),
+                norm2=float(a_inv @ a_inv),
+            )
+
+        return _Draw(y_all, f_val, lambda: _CoefDesign(feat_all, feat_val, kernel.mu, a_inv), plain)
+
+    return draw
 
 
 def _bootstrap_multiplier(
@@ -357,7 +462,7 @@ def _bootstrap_multiplier(
         idx = rng.integers(0, s_i, s_i)
         idx_p = idx if s_p == s_i else rng.integers(0, s_p, s_p)
         boots[b] = effective_sample_multiplier(
-            ns_p, np.median(risk_p[idx_p], axis=0), ns_inv, np.median(risk_i[idx], axis=0)
+            ns_p, risk_p[idx_p].mean(axis=0), ns_inv, risk_i[idx].mean(axis=0)
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
@@ -439,38 +544,128 @@ def torus_learning_curve(
     energies = hard_target_energies(
         basis.knorm2, s, grp.d_eff if target_dim is None else target_dim
     )
+    ns_inv, ns_p = _sizes(ns, ns_plain)
+    draw = _torus_draw(kernel, basis, energies, sigma, int(max(ns_inv.max(), ns_p.max())), n_val)
+    return _learning_curve(
+        draw,
+        _Spectra(kernel.mu, basis.to_plain(np.sqrt(energies)) ** 2, basis.mu, energies),
+        grp.name, d, grp.d_eff, grp.order, s, sigma, kernel.k_max, ns_inv, ns_p, seeds,
+        plain_seeds, lams, on_edge, n_boot, pred_grid_points, blas_threads,
+    )  # fmt: skip
+
+
+def sphere_learning_curve(
+    ns: Sequence[int],
+    seeds: Sequence[int],
+    sigma: float = 0.5,
+    s: float = 2.0,
+    *,
+    ns_plain: Sequence[int] | None = None,
+    c: float = DEFAULT_C,
+    l_max: int = 64,
+    n_val: int = 1000,
+    lams: ArrayLike | None = None,
+    on_edge: str = "raise",
+    n_boot: int = 400,
+    pred_grid_points: int = 64,
+    plain_seeds: int | None = None,
+    blas_threads: int | None = 1,
+) -> LearningCurve:
+    """Learning curves of plain and z-rotation-invariant KRR on S² (``d = 2``, ``d_eff = 1``).
+
+    The kernel is :class:`~symvae.kernels.groups.SphereZonalKernel` (``μ_ℓ = (c +
+    ℓ(ℓ+1))^−s``, RKHS ``H^s(S²)``, truncated at ``l_max``); the invariant learner uses its
+    closed-form average over rotations about z (:class:`~symvae.kernels.groups.ZRotations`),
+    whose eigenfunctions are the zonal harmonics ``Y_ℓ0``. The target is zonal and hard at its
+    smoothness in one dimension (energy ``∝ (ℓ(ℓ+1))^−(2s + 1)/2`` per ``Y_ℓ0``, unit norm).
+    The other arguments are those of :func:`torus_learning_curve`. Expect slopes that
+    converge slowly on the sphere: the finite-n prediction, not the asymptote, is the yardstick.
+    """
+    kernel = SphereZonalKernel(t=s, c=c, l_max=l_max)
+    ell = np.arange(l_max + 1)
+    energies = hard_target_energies(ell * (ell + 1.0), s, 1)
+    ns_inv, ns_p = _sizes(ns, ns_plain)
+    draw = _sphere_draw(kernel, energies, sigma, int(max(ns_inv.max(), ns_p.max())), n_val)
+    # the plain spectrum: μ_ℓ with multiplicity 2ℓ + 1, the target's energy on m = 0 only
+    mult = 2 * ell + 1
+    mu_plain = np.repeat(kernel.mu, mult)
+    v2_plain = np.zeros_like(mu_plain)
+    v2_plain[np.cumsum(mult) - mult] = energies
+    grp = ZRotations()
+    return _learning_curve(
+        draw,
+        _Spectra(mu_plain, v2_plain, kernel.mu, energies),
+        grp.name, grp.d, grp.d_eff, grp.order, s, sigma, l_max, ns_inv, ns_p, seeds,
+        plain_seeds, lams, on_edge, n_boot, pred_grid_points, blas_threads,
+    )  # fmt: skip
+
+
+def _sizes(
+    ns: Sequence[int], ns_plain: Sequence[int] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     ns_inv = np.asarray(sorted(ns), dtype=np.int64)
     ns_p = ns_inv if ns_plain is None else np.asarray(sorted(ns_plain), dtype=np.int64)
+    return ns_inv, ns_p
+
+
+@dataclass(frozen=True)
+class _Spectra:
+    """Eigenvalues and target energies per eigenfunction of the plain and invariant kernels."""
+
+    mu_plain: NDArray[np.float64]
+    v2_plain: NDArray[np.float64]
+    mu_inv: NDArray[np.float64]
+    v2_inv: NDArray[np.float64]
+
+
+def _learning_curve(
+    draw: Callable[[int], _Draw],
+    spectra: _Spectra,
+    group: str,
+    d: int,
+    d_eff: int,
+    order: int | None,
+    s: float,
+    sigma: float,
+    cutoff: int,
+    ns_inv: NDArray[np.int64],
+    ns_p: NDArray[np.int64],
+    seeds: Sequence[int],
+    plain_seeds: int | None,
+    lams: ArrayLike | None,
+    on_edge: str,
+    n_boot: int,
+    pred_grid_points: int,
+    blas_threads: int | None,
+) -> LearningCurve:
+    """Measure both learners, predict their curves and fit slopes and multipliers."""
     seeds_arr = np.asarray(seeds, dtype=np.int64)
     n_plain = len(seeds_arr) if plain_seeds is None else min(int(plain_seeds), len(seeds_arr))
     lam_grid = DEFAULT_LAMBDAS if lams is None else np.asarray(lams, dtype=np.float64)
     with _blas_limit(blas_threads):
-        plain, inv = _measure(
-            kernel, basis, energies, ns_inv, ns_p, seeds_arr, n_plain, sigma, n_val, lam_grid,
-            on_edge,
-        )  # fmt: skip
+        plain, inv = _measure(draw, ns_inv, ns_p, seeds_arr, n_plain, lam_grid, on_edge)
 
     # predictions: the same truncated spectra and target energies
-    v2_plain = basis.to_plain(np.sqrt(energies)) ** 2
-    pred_p, pdelta_p = learning_curve_prediction(kernel.mu, v2_plain, ns_p, sigma**2)
-    pred_i, pdelta_i = learning_curve_prediction(basis.mu, energies, ns_inv, sigma**2)
-    reach = 4 * (grp.order if grp.order is not None else 64) * ns_inv.max()
+    sp = spectra
+    pred_p, pdelta_p = learning_curve_prediction(sp.mu_plain, sp.v2_plain, ns_p, sigma**2)
+    pred_i, pdelta_i = learning_curve_prediction(sp.mu_inv, sp.v2_inv, ns_inv, sigma**2)
+    reach = 4 * (order if order is not None else 64) * ns_inv.max()
     fine = np.unique(np.geomspace(ns_inv.min(), reach, pred_grid_points).round().astype(int))
-    pred_fine, _ = learning_curve_prediction(kernel.mu, v2_plain, fine, sigma**2)
+    pred_fine, _ = learning_curve_prediction(sp.mu_plain, sp.v2_plain, fine, sigma**2)
 
     rng = np.random.default_rng(12345)
-    slope_p, err_p = median_slope(ns_p, plain.risk, n_boot, rng)
-    slope_i, err_i = median_slope(ns_inv, inv.risk, n_boot, rng)
-    med_p, med_i = np.median(plain.risk, axis=0), np.median(inv.risk, axis=0)
+    slope_p, err_p = curve_slope(ns_p, plain.risk, n_boot, rng)
+    slope_i, err_i = curve_slope(ns_inv, inv.risk, n_boot, rng)
+    mean_p, mean_i = plain.risk.mean(axis=0), inv.risk.mean(axis=0)
     lo, hi = _bootstrap_multiplier(ns_p, plain.risk, ns_inv, inv.risk, n_boot, rng)
     return LearningCurve(
-        group=grp.name,
+        group=group,
         d=d,
-        d_eff=grp.d_eff,
-        order=grp.order,
+        d_eff=d_eff,
+        order=order,
         s=s,
         sigma=sigma,
-        k_max=kernel.k_max,
+        k_max=cutoff,
         ns_plain=ns_p,
         ns_inv=ns_inv,
         seeds=seeds_arr,
@@ -493,8 +688,8 @@ def torus_learning_curve(
         pred_slope_plain=loglog_slope(ns_p, pred_p),
         pred_slope_inv=loglog_slope(ns_inv, pred_i),
         asymptotic_slope_plain=asymptotic_exponent(s, d),
-        asymptotic_slope_inv=asymptotic_exponent(s, grp.d_eff),
-        multiplier=effective_sample_multiplier(ns_p, med_p, ns_inv, med_i),
+        asymptotic_slope_inv=asymptotic_exponent(s, d_eff),
+        multiplier=effective_sample_multiplier(ns_p, mean_p, ns_inv, mean_i),
         multiplier_lo=lo,
         multiplier_hi=hi,
         pred_multiplier=effective_sample_multiplier(fine, pred_fine, ns_inv, pred_i),

@@ -1,0 +1,52 @@
+"""Measure the learning curves of one invariance setting (plain vs group-invariant KRR).
+
+Snakemake rule ``invariance_curve``. Standalone:
+
+    python scripts/invariance_curve.py --config config.yaml --setting T3_half_shifts \\
+        --out results/invariance/T3_half_shifts.h5 [--events results/ee_mumu/events.root]
+"""
+
+import argparse
+
+from _common import load_config, run
+
+
+def build(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", default="config.yaml", help="workflow config (default: %(default)s)"
+    )
+    parser.add_argument("--setting", required=True, help="name under invariance.settings")
+    parser.add_argument("--events", help="events ROOT file (settings with space 'events')")
+    parser.add_argument("--out", required=True, help="output curve file (HDF5)")
+    parser.set_defaults(setting_obj=None)
+
+
+def main(args: argparse.Namespace) -> None:
+    from symvae.config import InvarianceSetting
+    from symvae.errors import ConfigError
+    from symvae.kernels.steps import run_setting
+
+    if args.setting_obj is None:
+        cfg = load_config(args.config)
+        if args.setting not in cfg.invariance:
+            known = ", ".join(cfg.invariance) or "none"
+            raise ConfigError(
+                f"{args.config}: no invariance setting '{args.setting}' (known: {known})"
+            )
+        args.setting_obj = cfg.invariance[args.setting]
+    else:
+        args.setting_obj = InvarianceSetting.from_dict(args.setting_obj)
+    run_setting(args.setting_obj, args.out, events=args.events)
+
+
+def from_snakemake(smk) -> argparse.Namespace:
+    return argparse.Namespace(
+        setting=smk.wildcards.setting,
+        setting_obj=smk.params.setting,
+        events=smk.input.events[0] if smk.input.events else None,
+        out=smk.output[0],
+    )
+
+
+if __name__ == "__main__":
+    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
