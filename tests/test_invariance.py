@@ -145,3 +145,42 @@ def test_read_curve_names_a_bad_file(tmp_path):
         read_curve(bad)
     with pytest.raises(DataError, match=r"missing\.h5"):
         read_curve(tmp_path / "missing.h5")
+
+
+def test_event_setting_runs_from_an_event_file(tmp_path):
+    """Space ``events``: inputs and target from a symvae event file, d from the process."""
+    from symvae.events import write_events
+    from symvae.events.pythia import generate_pythia
+
+    cfg = tiny_config()
+    settings = [
+        "Beams:idA = 11", "Beams:idB = -11", "Beams:eCM = 91.1876", "PDF:lepton = off",
+        "WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", "23:onIfAny = 13",
+        "PartonLevel:ISR = off", "PartonLevel:FSR = off", "HadronLevel:all = off",
+    ]  # fmt: skip
+    cfg["processes"]["ee"] = {
+        "events": {"source": "pythia", "n_events": 900, "settings": settings},
+        "features": {"objects": [{"pid": 13}, {"pid": -13}], "kinds": ["cartesian"]},
+        "dof": 2,
+    }
+    cfg["invariance"] = {
+        "settings": {
+            "ee": {
+                "space": "events", "process": "ee", "target": "qed_msq",
+                "group": "beam_rotation", "ns": [16, 32, 64], "ns_plain": [16, 32, 64, 128],
+                "seeds": 4, "plain_seeds": 2, "n_val": 100, "n_test": 300, "n_boot": 20,
+            }
+        }
+    }  # fmt: skip
+    setting = load_config(cfg).invariance["ee"]
+    assert setting.d == 2
+    path = tmp_path / "ee.root"
+    write_events(path, generate_pythia(settings, 900, 5, {"pid": [13, -13]}, progress=False))
+    out = run_setting(setting, tmp_path / "ee.h5", events=path)
+    curve = read_curve(out)
+    assert curve["d"] == 2 and curve["d_eff"] == 1 and curve["order"] is None
+    assert curve["risk_plain"].shape == (2, 4) and curve["risk_inv"].shape == (4, 3)
+    assert curve["process"] == "ee" and curve["target"] == "qed_msq"
+    assert curve["generator"].shape == (3, 3) and curve["quadrature_error"] < 1e-10
+    # the invariant learner beats the plain one at every n
+    assert np.all(curve["risk_inv"].mean(axis=0) < curve["risk_plain"].mean(axis=0)[:3])

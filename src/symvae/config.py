@@ -11,6 +11,7 @@ so that every error names the offending key before any work starts.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import math
 from collections.abc import Mapping
@@ -428,6 +429,9 @@ def _invariance(
                 raise ConfigError(f"{where}.{required}': missing")
         setting = InvarianceSetting.from_dict(merged)
         _check_setting(setting, where, processes)
+        if setting.space == "events" and setting.d is None:
+            # the dimension of the event manifold: the process's degrees of freedom
+            setting = dataclasses.replace(setting, d=processes[setting.process].dof)
         out[name] = setting
     return out
 

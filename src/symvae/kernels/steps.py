@@ -24,7 +24,10 @@ from symvae.provenance import provenance
 
 __all__ = ["read_curve", "run_setting", "summarize_invariance", "write_curve"]
 
-_RISK = "excess risk ‖f̂ − f*‖² relative to ‖f*‖² (dimensionless)"
+_RISK = (
+    "relative excess risk: ‖f̂ − f*‖²/‖f*‖² (torus, sphere: exact) or mean((f̂ − f)²)/var(f) "
+    "on held-out events"
+)
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "ns_plain": ("training-set sizes of the plain learner", "events"),
     "ns_inv": ("training-set sizes of the invariant learner", "events"),
@@ -45,6 +48,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "multiplier_lo": ("16 % bootstrap quantile of the multiplier", ""),
     "multiplier_hi": ("84 % bootstrap quantile of the multiplier", ""),
     "pred_multiplier": ("predicted n_eff/n at each ns_inv", ""),
+    "generator": ("3×3 generator A of the rotations exp(tA) averaged over", ""),
 }
 """Description and units of the datasets of a curve file (others get the field name)."""
 
@@ -64,7 +68,12 @@ def run_setting(
         The events ROOT file of ``setting.process`` (space ``events`` only).
     """
     curve = _measure(setting, events)
-    return write_curve(out, curve, setting)
+    extra: dict[str, Any] = {}
+    if setting.space == "events":
+        # the events fill a d-dimensional manifold (the process's dof); a rotation about the
+        # beam moves generic events along a circle, so the quotient has d − 1 dimensions
+        extra = {"group": setting.group, "d": setting.d, "d_eff": (setting.d or 1) - 1}
+    return write_curve(out, curve, setting, extra)
 
 
 def _measure(setting: InvarianceSetting, events: str | Path | None) -> Any:
@@ -95,14 +104,26 @@ def _measure(setting: InvarianceSetting, events: str | Path | None) -> Any:
     inputs, target = load_event_regression(events, s.target)
     return event_learning_curve(
         inputs, target, s.ns, s.seed_list, sigma=s.sigma, generator=np.asarray(s.generator),
-        n_angles=s.n_angles, n_test=s.n_test, **common,
+        n_angles=s.n_angles, n_test=s.n_test, process=s.process, target_name=s.target,
+        **common,
     )  # fmt: skip
 
 
-def write_curve(path: str | Path, curve: Any, setting: InvarianceSetting) -> Path:
-    """Write a learning curve (a dataclass of arrays and scalars) to ``path`` atomically."""
+def write_curve(
+    path: str | Path,
+    curve: Any,
+    setting: InvarianceSetting,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a learning curve (a dataclass of arrays and scalars) to ``path`` atomically.
+
+    ``extra`` root attributes are written first (the curve's own fields win).
+    """
     path = Path(path)
     with atomic_h5(path) as f:
+        for key, value in (extra or {}).items():
+            if value is not None:
+                f.attrs[key] = value
         f.attrs["name"] = setting.name
         f.attrs["space"] = setting.space
         f.attrs["description"] = setting.description

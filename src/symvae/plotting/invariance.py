@@ -49,7 +49,7 @@ def plot_learning_curves(ax: Axes, curve: Mapping[str, Any]) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training events n")
-    ax.set_ylabel("excess risk / ‖f*‖²")
+    ax.set_ylabel("relative excess risk")
     ax.legend(fontsize=7, loc="lower left")
 
 
