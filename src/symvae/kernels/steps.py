@@ -184,7 +184,9 @@ def summarize_invariance(paths: Mapping[str, str | Path], out: str | Path) -> Pa
 
     Per setting: the scalars of the curve (dimensions, slopes and their predictions, timings),
     the measured and predicted multipliers over ``ns_inv``, and the largest relative deviation
-    of the mean measured risk from the prediction, ``max_rel_dev_plain``/``_inv``.
+    of the mean measured risk from the prediction, ``max_rel_dev_plain``/``_inv``, and the
+    steepening ``slope_inv − slope_plain`` (``steepening``, ``steepening_err``,
+    ``pred_steepening``).
     """
     curves = {name: read_curve(p) for name, p in paths.items()}
     with atomic_h5(out) as f:
@@ -200,6 +202,11 @@ def summarize_invariance(paths: Mapping[str, str | Path], out: str | Path) -> Pa
                 g.create_dataset(key, data=c[key])
             if "pred_multiplier" in c:
                 g.create_dataset("pred_multiplier", data=c["pred_multiplier"])
+            # how much steeper the invariant curve is (continuous groups lower d_eff)
+            g.attrs["steepening"] = c["slope_inv"] - c["slope_plain"]
+            g.attrs["steepening_err"] = float(np.hypot(c["slope_inv_err"], c["slope_plain_err"]))
+            if "pred_slope_inv" in c:
+                g.attrs["pred_steepening"] = c["pred_slope_inv"] - c["pred_slope_plain"]
             for learner in ("plain", "inv"):
                 if f"pred_{learner}" in c:
                     dev = c[f"risk_{learner}"].mean(axis=0) / c[f"pred_{learner}"] - 1.0
