@@ -20,6 +20,13 @@ def build(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="checkpoint <out>.ckpt at most this often; 0: every epoch (default: %(default)s)",
+    )
 
 
 def main(args: argparse.Namespace) -> None:
@@ -32,6 +39,7 @@ def main(args: argparse.Namespace) -> None:
         args.out,
         threads=args.threads,
         progress=not args.no_progress,
+        checkpoint_every=args.checkpoint_every,
     )
 
 
@@ -43,6 +51,7 @@ def from_snakemake(smk) -> argparse.Namespace:
         out=smk.output.model,
         threads=smk.threads,
         no_progress=False,
+        checkpoint_every=10.0,
     )
 
 

@@ -29,6 +29,7 @@ def save_model(
         "history": trained.history,
         "best_epoch": trained.best_epoch,
         "seconds": trained.seconds,
+        "resumed_from": trained.resumed_from,
         "vae_config": {**trained.config.__dict__, "hidden": list(trained.config.hidden)},
         "seed": trained.seed,
         "provenance": provenance or {},
@@ -68,4 +69,5 @@ def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
         history={k: list(v) for k, v in payload["history"].items()},
         best_epoch=int(payload["best_epoch"]),
         seconds=float(payload["seconds"]),
+        resumed_from=int(payload.get("resumed_from", 0)),
     )

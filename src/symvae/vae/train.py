@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from tqdm.auto import tqdm
 from symvae.config import VAEConfig
 from symvae.errors import DataError
 from symvae.scaling import Standardizer
+from symvae.vae.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from symvae.vae.device import resolve_device, set_threads
 from symvae.vae.model import VAE, Architecture, elbo_terms
 
@@ -32,6 +34,8 @@ class TrainedVAE:
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
     seconds: float = 0.0
+    resumed_from: int = 0
+    """The epoch of the checkpoint the run resumed from (0: started from scratch)."""
 
     def encode(self, x: ArrayLike, batch: int = 65536) -> tuple[np.ndarray, np.ndarray]:
         """Posterior means and variances, each (n, L), of features ``x`` (n, d), physical units."""
@@ -77,6 +81,8 @@ def train_vae(
     threads: int | None = None,
     progress: bool = True,
     label: str = "train",
+    checkpoint: str | Path | None = None,
+    checkpoint_every: float = 10.0,
 ) -> TrainedVAE:
     """Train a VAE on ``x_train`` ``(n, d)`` with early stopping on ``x_val`` ``(m, d)``.
 
@@ -86,6 +92,13 @@ def train_vae(
     training stops after ``patience`` epochs without improvement, and the weights of
     the best validation epoch are restored. On the CPU, the same ``seed`` and ``threads``
     give bitwise identical weights.
+
+    With ``checkpoint`` (a file path), the complete training state is written there after
+    the first epoch that ends at least ``checkpoint_every`` seconds after the previous write
+    (0: every epoch; a write costs about 2 ms, 10 % of an epoch of the default model), and
+    atomically; a run that finds a checkpoint of the same config, seed and
+    data resumes from it: a run killed at any point and started again ends with the same
+    weights and history as an uninterrupted one. The caller removes the file when done.
     """
     x_train = np.asarray(x_train, dtype=np.float64)
     x_val = np.asarray(x_val, dtype=np.float64)
@@ -120,9 +133,24 @@ def train_vae(
     n, batch = xt.shape[0], min(cfg.batch_size, xt.shape[0])
     history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
     best_loss, best_epoch, best_state, stale = float("inf"), 0, None, 0
-    start = time.perf_counter()
+    first_epoch, done_seconds = 1, 0.0
+    run_key = fingerprint(cfg, seed, x_train, x_val) if checkpoint is not None else ""
+    state = load_checkpoint(checkpoint, run_key) if checkpoint is not None else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        history = state["history"]
+        best_loss, best_epoch, stale = state["best_loss"], state["best_epoch"], state["stale"]
+        best_state = state["best_state"]
+        first_epoch, done_seconds = state["epoch"] + 1, state["seconds"]
+    start = time.perf_counter() - done_seconds
+    last_write = -float("inf")
 
-    bar = tqdm(range(1, cfg.epochs + 1), desc=label, disable=not progress, mininterval=1.0)
+    stopped = state is not None and state["stopped"]
+    epochs = range(first_epoch, cfg.epochs + 1) if not stopped else range(0)
+    bar = tqdm(epochs, desc=label, disable=not progress, mininterval=1.0)
     for epoch in bar:
         model.train()
         perm = torch.randperm(n, generator=gen).to(device)
@@ -166,6 +194,26 @@ def train_vae(
         else:
             stale += 1
         bar.set_postfix(val=f"{val_loss:.4g}", best=best_epoch, refresh=False)
+        if checkpoint is not None and time.perf_counter() - last_write >= checkpoint_every:
+            last_write = time.perf_counter()
+            save_checkpoint(
+                checkpoint,
+                {
+                    "fingerprint": run_key,
+                    "epoch": epoch,
+                    "stopped": stale >= cfg.patience,
+                    "seconds": time.perf_counter() - start,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "generator": gen.get_state(),
+                    "history": history,
+                    "best_loss": best_loss,
+                    "best_epoch": best_epoch,
+                    "best_state": best_state,
+                    "stale": stale,
+                },
+            )
         if stale >= cfg.patience:
             break
     bar.close()
@@ -180,6 +228,7 @@ def train_vae(
         history=history,
         best_epoch=best_epoch,
         seconds=time.perf_counter() - start,
+        resumed_from=first_epoch - 1,
     )
 
 

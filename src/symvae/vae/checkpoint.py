@@ -1,0 +1,66 @@
+"""Training checkpoints: everything needed to resume a run bitwise where it stopped.
+
+A checkpoint holds the model, optimizer and scheduler states, the random generator that draws
+batches and noise, the history and the early-stopping bookkeeping after a completed epoch,
+plus a fingerprint of the inputs (config, seed, data). :func:`load_checkpoint` returns it only
+if the fingerprint matches, so a checkpoint left by a different config or sample is ignored.
+Files are written under a temporary name and renamed, so a kill never leaves a torn one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from symvae.config import VAEConfig
+
+__all__ = ["fingerprint", "load_checkpoint", "save_checkpoint"]
+
+
+def fingerprint(cfg: VAEConfig, seed: int, *arrays: np.ndarray) -> str:
+    """SHA-256 of the training config, the seed and the bytes and shapes of ``arrays``."""
+    h = hashlib.sha256(repr((sorted(asdict(cfg).items()), int(seed))).encode())
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(repr((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+    """Write ``state`` to ``path`` atomically (``torch.save`` to ``<path>.part``, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_checkpoint(path: str | Path, key: str) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` if it exists and was written for fingerprint ``key``.
+
+    An unreadable checkpoint or one with another fingerprint is ignored with a warning
+    (training then starts from scratch and overwrites it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # a torn or foreign file: start afresh
+        warnings.warn(f"{path}: unreadable checkpoint ignored ({err})", stacklevel=2)
+        return None
+    if not isinstance(state, dict) or state.get("fingerprint") != key:
+        warnings.warn(f"{path}: checkpoint of another config or sample ignored", stacklevel=2)
+        return None
+    return state
