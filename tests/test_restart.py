@@ -3,6 +3,7 @@ the same weights, history and relevances as an uninterrupted run."""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -111,3 +112,47 @@ def test_checkpoint_of_another_config_is_ignored(tmp_path):
     ckpt.write_bytes(b"torn")
     with pytest.warns(UserWarning, match="unreadable"):
         train_vae(x[:300], x[300:], cfg, 1, progress=False, checkpoint=ckpt)
+
+
+@pytest.mark.workflow
+def test_killed_workflow_finishes_with_rerun_incomplete_and_keeps_finished_files(tmp_path):
+    """SIGKILL the whole Snakemake run mid-way; ``--rerun-incomplete`` completes it without
+    recomputing any output that was complete before the kill."""
+    cfg = tiny_config()
+    cfg["defaults"]["vae"].update(epochs=150, patience=150)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    cmd = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+        "--cores", "2",
+    ]  # fmt: skip
+    results = tmp_path / "results"
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(results.glob("*/seed*/model.pt"))) >= 3:
+            break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    proc.wait()
+    assert not (results / "summary.h5").exists(), "the run ended before the kill"
+    # outputs of jobs that were running at the kill are incomplete (Snakemake's markers hold
+    # their paths, base64-encoded), even when the file itself had been renamed into place
+    markers = (tmp_path / ".snakemake" / "incomplete").glob("*")
+    incomplete = {tmp_path / base64.urlsafe_b64decode(m.name).decode() for m in markers}
+    outputs = [*results.glob("*/seed*/model.pt"), *results.glob("*/features.h5")]
+    finished = {p: p.stat().st_mtime_ns for p in outputs if p not in incomplete}
+    assert any(p.name == "model.pt" for p in finished), (outputs, incomplete)
+
+    # a killed Snakemake leaves its lock: the recipe is --unlock, then --rerun-incomplete
+    subprocess.run([*cmd, "--unlock"], check=True, capture_output=True, timeout=120)
+    rerun = subprocess.run(
+        [*cmd, "--rerun-incomplete"], capture_output=True, text=True, timeout=600
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert (results / "summary.h5").exists() and (results / "report.pdf").exists()
+    for path, mtime in finished.items():
+        assert path.stat().st_mtime_ns == mtime, f"{path} was recomputed"
+    assert not list(results.rglob("*.part")) and not list(results.rglob("*.ckpt"))
