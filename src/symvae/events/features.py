@@ -279,11 +279,14 @@ def _mass(m2: FloatArray) -> FloatArray:
     return np.sqrt(np.maximum(m2, 0.0))
 
 
-def _check_kept(events: Events, spec: FeatureSpec, idx: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Mask ``(n,)`` of events with every object; :class:`DataError` if there is none."""
+def _check_kept(
+    events: Events, spec: FeatureSpec, idx: NDArray[np.int64], allow_empty: bool = False
+) -> NDArray[np.bool_]:
+    """Mask ``(n,)`` of events with every object; :class:`DataError` if there is none (unless
+    ``allow_empty``: one chunk of a larger file may have none)."""
     found = idx >= 0
     kept = found.all(axis=1)
-    if not kept.any():
+    if not kept.any() and not allow_empty:
         n_found = found.sum(axis=0)
         worst = int(np.argmin(n_found))
         sel = spec.selectors[worst]
@@ -472,7 +475,9 @@ def _vector_truth(p: Sequence[Any]) -> dict[str, FloatArray]:
     return truth
 
 
-def compute_features(events: Events, spec: Mapping[str, Any] | FeatureSpec) -> Dataset:
+def compute_features(
+    events: Events, spec: Mapping[str, Any] | FeatureSpec, *, allow_empty: bool = False
+) -> Dataset | None:
     """Features of the selected objects, vectorised with awkward and ``vector``.
 
     Parameters
@@ -481,6 +486,9 @@ def compute_features(events: Events, spec: Mapping[str, Any] | FeatureSpec) -> D
         ``n`` events (momenta in GeV).
     spec:
         Feature spec dict (``objects``, ``kinds``, optional ``beams``); see the module docstring.
+    allow_empty:
+        Return ``None`` instead of raising when no event has every object (for one chunk of
+        a larger file: :func:`symvae.events.steps.make_event_features` checks the total).
 
     Returns
     -------
@@ -501,7 +509,9 @@ def compute_features(events: Events, spec: Mapping[str, Any] | FeatureSpec) -> D
     spec = parse_spec(spec)
     _empty_check(events)
     idx = _select_indices(events.particles, spec.selectors)
-    kept = _check_kept(events, spec, idx)
+    kept = _check_kept(events, spec, idx, allow_empty)
+    if not kept.any():
+        return None
     objects = _gather(events.particles, idx, kept)
     p = _per_object_vectors(objects, spec.n_objects)
     return _dataset(events, spec, _vector_columns(p, spec), _vector_truth(p), int((~kept).sum()))

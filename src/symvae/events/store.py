@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,14 @@ from numpy.typing import NDArray
 
 from symvae.errors import DataError
 
-__all__ = ["PARTICLE_FIELDS", "Events", "concatenate", "read_events", "write_events"]
+__all__ = [
+    "PARTICLE_FIELDS",
+    "Events",
+    "concatenate",
+    "iterate_events",
+    "read_events",
+    "write_events",
+]
 
 #: Fields of a particle record and their dtypes.
 PARTICLE_FIELDS: dict[str, type] = {
@@ -122,6 +129,38 @@ def write_events(path: str | Path, events: Events) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def iterate_events(path: str | Path, step_size: int = 100_000) -> Iterator[Events]:
+    """Read a file written by :func:`write_events` in chunks of ``step_size`` events.
+
+    Memory stays bounded by one chunk whatever the file's size (``uproot.iterate``); every
+    chunk carries the file's metadata. Errors name the file, as in :func:`read_events`.
+    """
+    import uproot
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    branches = [f"particle_{k}" for k in PARTICLE_FIELDS]
+    try:
+        with uproot.open(path) as f:
+            if TREE not in f:
+                raise DataError(f"{path}: no TTree '{TREE}' (not a symvae event file)")
+            missing = [b for b in [*branches, "weight"] if b not in f[TREE]]
+            if missing:
+                raise DataError(f"{path}: missing branch(es) {', '.join(missing)}")
+            meta = json.loads(str(f["metadata"])) if "metadata" in f else {}
+            meta = {**meta, "source": str(path)}
+            for arrays in f[TREE].iterate([*branches, "weight"], step_size=step_size):
+                parts = ak.zip({k: arrays[f"particle_{k}"] for k in PARTICLE_FIELDS})
+                yield Events(parts, ak.to_numpy(arrays["weight"]), meta)
+    except DataError:
+        raise
+    except Exception as err:  # uproot raises many kinds for truncated or corrupt files
+        raise DataError(
+            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
+        ) from None
 
 
 def read_events(path: str | Path) -> Events:

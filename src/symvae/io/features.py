@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ __all__ = [
     "make_split",
     "read_features",
     "write_features",
+    "write_features_chunked",
 ]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
@@ -80,6 +81,65 @@ def write_features(
             else:
                 f.attrs[key] = value
         f.attrs["n_events"] = dataset.n_events
+
+
+def write_features_chunked(
+    path: str | Path,
+    chunks: Iterable[Dataset],
+    split: Callable[[int], NDArray[np.int8]],
+    attrs: Mapping[str, Any],
+    finish_metadata: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> int:
+    """Write datasets arriving in chunks to one ``features.h5``, atomically, in bounded memory.
+
+    Rows are appended to resizable datasets as each chunk arrives; ``split(n)`` gives the split
+    labels once the total ``n`` is known (one byte per event). The file is identical to what
+    :func:`write_features` writes for the concatenated data, except that ``metadata_json``
+    sums ``n_input`` and ``n_dropped`` over the chunks (``finish_metadata``, if given, may
+    amend that mapping once every chunk is in). Returns the number of rows.
+    """
+    n = 0
+    meta: dict[str, Any] = {}
+    with atomic_h5(path) as f:
+        feats = None
+        for ds in chunks:
+            if feats is None:
+                feats = f.create_dataset(
+                    "features", shape=(0, ds.n_features), maxshape=(None, ds.n_features),
+                    dtype=np.float64, chunks=(min(65536, max(1, 2**20 // max(ds.n_features, 1))), ds.n_features),
+                )  # fmt: skip
+                write_str_list_attr(feats, "names", ds.feature_names)
+                write_str_list_attr(feats, "units", ds.units)
+                truth = f.create_group("truth", track_order=True)
+                for name in ds.truth:
+                    truth.create_dataset(name, shape=(0,), maxshape=(None,), dtype=np.float64)
+                    truth[name].attrs["unit"] = ds.truth_units.get(name, "")
+                meta = dict(ds.metadata)
+            else:
+                for key in ("n_input", "n_dropped"):
+                    if key in meta:
+                        meta[key] = int(meta[key]) + int(ds.metadata.get(key, 0))
+            m = ds.n_events
+            feats.resize(n + m, axis=0)
+            feats[n : n + m] = ds.features
+            for name, values in ds.truth.items():
+                f["truth"][name].resize((n + m,))
+                f["truth"][name][n : n + m] = values
+            n += m
+        if feats is None:
+            raise DataError(f"{path}: no chunks to write")
+        f.create_dataset("split", data=np.asarray(split(n), dtype=np.int8))
+        f["split"].attrs["labels"] = "0 = train, 1 = validation, 2 = test"
+        if finish_metadata is not None:
+            meta = finish_metadata(meta)
+        write_json_attr(f, "metadata_json", meta)
+        for key, value in attrs.items():
+            if isinstance(value, Mapping | list | tuple):
+                write_json_attr(f, f"{key}_json", value)
+            else:
+                f.attrs[key] = value
+        f.attrs["n_events"] = n
+    return n
 
 
 def read_features(path: str | Path) -> FeatureFile:
