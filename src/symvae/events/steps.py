@@ -13,7 +13,13 @@ from numpy.typing import NDArray
 from symvae.config import ProcessSpec
 from symvae.datasets._base import Dataset
 from symvae.errors import ConfigError, DataError
-from symvae.events.store import Events, concatenate, read_events, write_events
+from symvae.events.store import (
+    Events,
+    iterate_events,
+    read_events,
+    write_events,
+    write_events_chunked,
+)
 from symvae.io.features import make_split, write_features_chunked
 from symvae.provenance import provenance
 
@@ -62,25 +68,35 @@ def generate_event_chunk(
 
 
 def merge_events(spec: ProcessSpec, chunks: Sequence[str | Path], out: str | Path) -> Path:
-    """Join the chunks of one process into its event file, combining their metadata."""
-    parts = [read_events(p) for p in chunks]
+    """Join the chunks of one process into its event file, combining their metadata.
+
+    The chunks are streamed into the output one file at a time (memory of one chunk).
+    """
+    metas = [_chunk_metadata(p) for p in chunks]
     meta: dict[str, Any] = {
-        k: v for k, v in parts[0].metadata.items() if k not in ("seed", "chunk", "source")
+        k: v for k, v in metas[0].items() if k not in ("seed", "chunk", "source")
     }
-    meta["seeds"] = [p.metadata.get("seed") for p in parts]
-    meta["n_chunks"] = len(parts)
-    if all("sigma_pb" in p.metadata for p in parts):
+    meta["seeds"] = [m.get("seed") for m in metas]
+    meta["n_chunks"] = len(metas)
+    if all("sigma_pb" in m for m in metas):
         # each chunk estimates the same cross section: combine with weights n_accepted
-        n = np.array([p.metadata["n_accepted"] for p in parts], dtype=float)
-        sig = np.array([p.metadata["sigma_pb"] for p in parts])
-        err = np.array([p.metadata["sigma_err_pb"] for p in parts])
+        n = np.array([m["n_accepted"] for m in metas], dtype=float)
+        sig = np.array([m["sigma_pb"] for m in metas])
+        err = np.array([m["sigma_err_pb"] for m in metas])
         meta["sigma_pb"] = float(np.sum(n * sig) / n.sum())
         meta["sigma_err_pb"] = float(np.sqrt(np.sum((n * err) ** 2)) / n.sum())
         for key in ("n_tried", "n_accepted", "n_failed"):
-            meta[key] = int(sum(p.metadata[key] for p in parts))
+            meta[key] = int(sum(m[key] for m in metas))
     meta["provenance"] = provenance()
-    write_events(out, concatenate(parts, meta))
+    write_events_chunked(out, (read_events(p) for p in chunks), meta)
     return Path(out)
+
+
+def _chunk_metadata(path: str | Path) -> dict[str, Any]:
+    """The metadata of an event file without reading its events."""
+    for events in iterate_events(path, step_size=1):
+        return dict(events.metadata)
+    return {}
 
 
 def ingest_events(spec: ProcessSpec, out: str | Path, base_dir: str | Path | None = None) -> Path:
@@ -102,7 +118,6 @@ def make_event_features(
     are appended to the output, so peak memory does not grow with the number of events.
     """
     from symvae.events.features import compute_features, parse_spec
-    from symvae.events.store import iterate_events
 
     feature_spec = parse_spec(spec.features or {})
     # written after the last chunk: the event metadata is filled in by the first one

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,35 @@ def write_events(path: str | Path, events: Events) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_events_chunked(
+    path: str | Path, chunks: Iterable[Events], metadata: Mapping[str, Any] | None = None
+) -> int:
+    """Write event chunks one after the other into one file (atomically), in the memory of
+    one chunk. ``metadata`` defaults to the first chunk's. Returns the number of events."""
+    import uproot
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    n = 0
+    try:
+        with uproot.recreate(tmp) as f:
+            meta = None
+            for events in chunks:
+                if meta is None:
+                    meta = dict(metadata if metadata is not None else events.metadata)
+                    f.mktree(TREE, {"particle": events.particles.type, "weight": np.float64})
+                f[TREE].extend({"particle": events.particles, "weight": events.weight})
+                n += len(events)
+            if meta is None:
+                raise DataError(f"{path}: no event chunks to write")
+            f["metadata"] = json.dumps(meta, sort_keys=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
 
 
 def iterate_events(path: str | Path, step_size: int = 100_000) -> Iterator[Events]:
