@@ -76,8 +76,13 @@ def run(
             stack.enter_context(contextlib.redirect_stderr(handle))
         try:
             main(args)
-        except SymvaeError as err:
-            message = f"symvae: error: {err}"
+        except (SymvaeError, OSError) as err:
+            # OSError: an output folder that cannot be created or written (read-only file
+            # system, a file where a folder should be, a full disk), named with its path
+            text = str(err)
+            if isinstance(err, OSError) and err.filename:
+                text = f"{err.filename}: {err.strerror or err}"
+            message = f"symvae: error: {text}"
             print(message, file=sys.stderr)
             if log:
                 print(message, file=real_stderr)

@@ -70,3 +70,15 @@ def test_trains_on_cuda():
     assert next(trained.model.parameters()).is_cuda
     mu, _ = trained.encode(xv)
     assert mu.shape == (200, 3) and np.isfinite(mu).all()
+
+
+def test_fewer_events_than_the_batch_size_train_in_one_batch():
+    """A sample smaller than ``batch_size`` is one batch per epoch, not an error."""
+    from symvae.config import VAEConfig
+    from symvae.vae import train_vae
+
+    x = np.random.default_rng(0).standard_normal((60, 3))
+    cfg = VAEConfig(batch_size=256, epochs=5, patience=5, latent_dim=2, device="cpu")
+    trained = train_vae(x[:40], x[40:], cfg, 0, progress=False)
+    assert len(trained.history["epoch"]) == 5
+    assert np.isfinite(trained.history["train_loss"]).all()

@@ -170,6 +170,26 @@ def test_script_reports_user_errors_in_one_line(tmp_path):
     assert not (tmp_path / "m.pt").exists()
 
 
+def test_unwritable_output_folder_is_one_line_and_leaves_nothing(tmp_path):
+    """A file where the output folder should be (root ignores permission bits, so a
+    read-only folder would not fail here): one line naming the path, exit 1, no output."""
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    out = tmp_path / "blocked" / "ring" / "features.h5"
+    proc = subprocess.run(
+        [
+            sys.executable, str(ROOT / "scripts" / "generate.py"), "--config",
+            str(tmp_path / "config.yaml"), "--process", "ring", "--out", str(out),
+        ],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("symvae: error: "), proc.stderr
+    assert "blocked" in lines[0] and "Not a directory" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "config.yaml"]
+
+
 @pytest.mark.workflow
 def test_paper_profile_dry_run():
     proc = subprocess.run(
