@@ -10,6 +10,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Pythia settings of e+e- -> Z/gamma* -> mu+mu- at the Z pole, no ISR/FSR (an exact 2-body state).
+EE_MUMU_SETTINGS = [
+    "Beams:idA = 11",
+    "Beams:idB = -11",
+    "Beams:eCM = 91.1876",
+    "PDF:lepton = off",
+    "WeakSingleBoson:ffbar2gmZ = on",
+    "23:onMode = off",
+    "23:onIfAny = 13",
+    "PartonLevel:ISR = off",
+    "PartonLevel:FSR = off",
+    "HadronLevel:all = off",
+]
+
 
 @pytest.fixture
 def root() -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import awkward as ak
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import EE_MUMU_SETTINGS, ROOT
 
 from symvae.config import load_config
 from symvae.errors import ConfigError
@@ -15,18 +15,7 @@ from symvae.events.rambo import rambo, rambo_momenta
 from symvae.events.steps import chunk_sizes, generate_event_chunk, make_event_features, merge_events
 from symvae.io import read_features
 
-EE = [
-    "Beams:idA = 11",
-    "Beams:idB = -11",
-    "Beams:eCM = 91.1876",
-    "PDF:lepton = off",
-    "WeakSingleBoson:ffbar2gmZ = on",
-    "23:onMode = off",
-    "23:onIfAny = 13",
-    "PartonLevel:ISR = off",
-    "PartonLevel:FSR = off",
-    "HadronLevel:all = off",
-]
+EE = EE_MUMU_SETTINGS
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])

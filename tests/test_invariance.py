@@ -5,7 +5,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-from conftest import tiny_config
+from conftest import EE_MUMU_SETTINGS, tiny_config
 
 from symvae.config import load_config
 from symvae.errors import ConfigError, DataError
@@ -153,11 +153,7 @@ def test_event_setting_runs_from_an_event_file(tmp_path):
     from symvae.events.pythia import generate_pythia
 
     cfg = tiny_config()
-    settings = [
-        "Beams:idA = 11", "Beams:idB = -11", "Beams:eCM = 91.1876", "PDF:lepton = off",
-        "WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", "23:onIfAny = 13",
-        "PartonLevel:ISR = off", "PartonLevel:FSR = off", "HadronLevel:all = off",
-    ]  # fmt: skip
+    settings = EE_MUMU_SETTINGS
     cfg["processes"]["ee"] = {
         "events": {"source": "pythia", "n_events": 900, "settings": settings},
         "features": {"objects": [{"pid": 13}, {"pid": -13}], "kinds": ["cartesian"]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import EE_MUMU_SETTINGS
 from scipy.linalg import expm
 from scipy.special import ive
 
@@ -24,18 +25,7 @@ from symvae.kernels.events import (
 from symvae.kernels.experiments import _blas_limit
 
 SQRT_S = 91.1876
-EE = [
-    "Beams:idA = 11",
-    "Beams:idB = -11",
-    f"Beams:eCM = {SQRT_S}",
-    "PDF:lepton = off",
-    "WeakSingleBoson:ffbar2gmZ = on",
-    "23:onMode = off",
-    "23:onIfAny = 13",
-    "PartonLevel:ISR = off",
-    "PartonLevel:FSR = off",
-    "HadronLevel:all = off",
-]
+EE = EE_MUMU_SETTINGS
 
 
 @pytest.fixture(autouse=True)

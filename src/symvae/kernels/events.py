@@ -28,7 +28,7 @@ from scipy.spatial.distance import pdist
 
 from symvae.errors import ConfigError, DataError
 from symvae.events.store import Events, read_events
-from symvae.kernels.experiments import _blas_limit, curve_slope
+from symvae.kernels.experiments import _blas_limit, _bootstrap_multiplier, curve_slope
 from symvae.kernels.krr import DEFAULT_LAMBDAS, select_ridge
 from symvae.kernels.theory import effective_sample_multiplier
 
@@ -368,24 +368,6 @@ class _Draw:
             pred = cross_test[:, :n] @ sel.solutions[:, sel.best] + mean
             out[:, j] = np.mean((pred - self.f_test) ** 2) / var, sel.delta(int(n)), sel.at_edge
         return out
-
-
-def _bootstrap_multiplier(
-    ns_p: NDArray, risk_p: NDArray, ns_i: NDArray, risk_i: NDArray, n_boot: int, rng: Any
-) -> NDArray[np.float64]:
-    """16 % and 84 % quantiles of the mean-curve multiplier over resampled seeds, ``(2, q)``.
-
-    Seeds are resampled in pairs where both learners have them (the first ``len(risk_p)``).
-    """
-    boots = np.full((max(n_boot, 1), len(ns_i)), np.nan)
-    for b in range(n_boot):
-        idx = rng.integers(0, len(risk_i), len(risk_i))
-        idx_p = idx if len(risk_p) == len(risk_i) else rng.integers(0, len(risk_p), len(risk_p))
-        mean_p, mean_i = risk_p[idx_p].mean(axis=0), risk_i[idx].mean(axis=0)
-        boots[b] = effective_sample_multiplier(ns_p, mean_p, ns_i, mean_i)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        return np.nanquantile(boots, [0.16, 0.84], axis=0)
 
 
 def event_learning_curve(

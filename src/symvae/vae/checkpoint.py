@@ -21,7 +21,7 @@ import torch
 
 from symvae.config import VAEConfig
 
-__all__ = ["fingerprint", "load_checkpoint", "save_checkpoint"]
+__all__ = ["atomic_torch_save", "fingerprint", "load_checkpoint", "save_checkpoint"]
 
 
 def fingerprint(cfg: VAEConfig, seed: int, *arrays: np.ndarray) -> str:
@@ -34,16 +34,21 @@ def fingerprint(cfg: VAEConfig, seed: int, *arrays: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
-    """Write ``state`` to ``path`` atomically (``torch.save`` to ``<path>.part``, then rename)."""
+def atomic_torch_save(path: str | Path, obj: Any) -> None:
+    """``torch.save`` to ``<path>.part``, then rename: readers never see a torn file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:
-        torch.save(state, tmp)
+        torch.save(obj, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+    """Write a training ``state`` to ``path`` atomically."""
+    atomic_torch_save(path, state)
 
 
 def load_checkpoint(path: str | Path, key: str) -> dict[str, Any] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import torch
 from symvae.config import VAEConfig
 from symvae.errors import DataError
 from symvae.scaling import Standardizer
+from symvae.vae.checkpoint import atomic_torch_save
 from symvae.vae.model import VAE, Architecture
 from symvae.vae.train import TrainedVAE
 
@@ -34,13 +34,7 @@ def save_model(
         "seed": trained.seed,
         "provenance": provenance or {},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_torch_save(path, payload)
 
 
 def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
