@@ -161,7 +161,12 @@ def make_event_features(
         return meta
 
     def split(n: int) -> NDArray[np.int8]:
-        return make_split(n, spec.data.validation_fraction, spec.data.test_fraction, spec.data.seed)
+        try:
+            return make_split(
+                n, spec.data.validation_fraction, spec.data.test_fraction, spec.data.seed
+            )
+        except DataError as err:
+            raise DataError(f"{events_path}: {err} (after the object selection)") from None
 
     write_features_chunked(out, chunks(), split, attrs, count_skipped)
     return Path(out)

@@ -7,16 +7,20 @@ Momenta are converted to GeV whatever the file's unit; the event weight is the f
 weight of each event (1 if none); the charge follows from the PDG id. pyhepmc only reads
 event by event, so this reader loops over events in Python.
 
-HepMC3's reader stops quietly (printing to stderr) at the first record it cannot parse;
-this reader counts the event records in the file (lines starting ``E ``) and raises a
+HepMC3's reader stops quietly (printing to the C++ stderr) at the first record it cannot
+parse; this reader captures that output, so a user sees one message, counts the event records in the file (lines starting ``E ``) and raises a
 :class:`~symvae.errors.DataError` when fewer events were read, or when the file lacks its
 closing ``END_EVENT_LISTING`` line (a file cut at an event boundary).
 """
 
 from __future__ import annotations
 
+import contextlib
 import lzma
-from collections.abc import Mapping
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +67,25 @@ def _scan(path: Path) -> tuple[int, bool]:
             count += (edge + chunk).count(b"\nE ")  # edge is too short to hold a match
             edge, end = (edge + chunk)[-2:], (end + chunk)[-256:]
     return count, b"END_EVENT_LISTING" in end
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    """Capture what C++ code writes to file descriptor 2; the lines land in the yielded list."""
+    lines: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode(errors="replace")
+            lines.extend(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _run_metadata(event: Any) -> dict[str, Any]:
@@ -143,16 +166,18 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
     statuses, pids = parse_select(spec, default_status=(1,))
     stop = parse_max_events(spec)
     fmt = _format(existing_file(path))
-    try:
-        parts, weights, run_meta = _loop(path, fmt, statuses, pids, stop)
-    except (OSError, RuntimeError, ValueError) as err:
-        raise DataError(f"{path}: cannot read HepMC events ({describe_error(err)})") from None
+    with _captured_stderr() as hepmc_said:
+        try:
+            parts, weights, run_meta = _loop(path, fmt, statuses, pids, stop)
+        except (OSError, RuntimeError, ValueError) as err:
+            raise DataError(f"{path}: cannot read HepMC events ({describe_error(err)})") from None
     if stop is None or len(parts) < stop:
         expected, footer = _scan(path)
         if len(parts) < expected:
+            said = f" (HepMC3: {hepmc_said[0]})" if hepmc_said else ""
             raise DataError(
                 f"{path}: corrupt or truncated HepMC file: event record {len(parts)} of "
-                f"{expected} could not be parsed"
+                f"{expected} could not be parsed{said}"
             )
         if not footer:
             raise DataError(
@@ -161,6 +186,8 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
             )
     if not parts:
         raise DataError(f"{path}: no events")
+    for line in hepmc_said:  # warnings about a file that was read in full
+        print(f"HepMC3: {line}", file=sys.stderr)
     counts = np.array([len(p["px"]) for p in parts], dtype=np.int64)
     columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     columns["charge"] = charge_from_pid(columns["pid"])

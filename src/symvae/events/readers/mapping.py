@@ -115,9 +115,16 @@ def resolve_path(spec: Mapping[str, Any], base_dir: Path | None) -> Path:
     return path
 
 
-def describe_error(err: BaseException) -> str:
-    """``"ErrorClass: message"`` on one line, for wrapping a library's exception."""
-    return f"{err.__class__.__name__}: {' '.join(str(err).split())}"
+def describe_error(err: BaseException, limit: int = 200) -> str:
+    """``"ErrorClass: message"`` on one line of at most ``limit`` characters of message.
+
+    For wrapping a library's exception: some (uproot's deserialization errors) append a dump
+    of the object being read, which says nothing to a user.
+    """
+    text = " ".join(str(err).split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"{err.__class__.__name__}: {text}"
 
 
 def existing_file(path: Path) -> Path:
