@@ -1,12 +1,14 @@
-"""Measure the relevance of each latent direction of one trained VAE (evaluation.h5).
+"""Measure the relevance of each latent direction of trained VAEs (evaluation.h5 per model).
 
 Relevance, posterior widths, KL, local degrees of freedom, latent means, traversals and,
-for linear_gaussian processes, the linear-VAE theory check. Snakemake rule ``evaluate``.
+for linear_gaussian processes, the linear-VAE theory check. Snakemake rule ``evaluate``
+measures every seed of a process in one job (torch and scikit-dimension load once).
 Standalone:
 
     python scripts/evaluate.py --config config.yaml --process ring \\
-        --features results/ring/features.h5 --model results/ring/seed0/model.pt \\
-        --out results/ring/seed0/evaluation.h5
+        --features results/ring/features.h5 \\
+        --model results/ring/seed0/model.pt results/ring/seed1/model.pt \\
+        --out results/ring/seed0/evaluation.h5 results/ring/seed1/evaluation.h5
 """
 
 import argparse
@@ -17,27 +19,34 @@ from _common import add_process_args, process_spec, run
 def build(parser: argparse.ArgumentParser) -> None:
     add_process_args(parser)
     parser.add_argument("--features", required=True, help="input features.h5")
-    parser.add_argument("--model", required=True, help="input model.pt")
-    parser.add_argument("--out", required=True, help="output evaluation.h5")
+    parser.add_argument("--model", required=True, nargs="+", help="input model.pt, one or more")
+    parser.add_argument(
+        "--out", required=True, nargs="+", help="output evaluation.h5, one per --model"
+    )
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
     )
 
 
 def main(args: argparse.Namespace) -> None:
+    from symvae.errors import ConfigError
     from symvae.pipeline import evaluate
     from symvae.vae import set_threads
 
+    if len(args.model) != len(args.out):
+        raise ConfigError(f"{len(args.model)} --model files but {len(args.out)} --out files")
     set_threads(args.threads)
-    evaluate(process_spec(args), args.features, args.model, args.out)
+    spec = process_spec(args)
+    for model, out in zip(args.model, args.out, strict=True):
+        evaluate(spec, args.features, model, out)
 
 
 def from_snakemake(smk) -> argparse.Namespace:
     return argparse.Namespace(
         spec=smk.params.spec,
         features=smk.input.features,
-        model=smk.input.model,
-        out=smk.output[0],
+        model=list(smk.input.models),
+        out=list(smk.output),
         threads=smk.threads,
     )
 

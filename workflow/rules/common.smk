@@ -51,6 +51,11 @@ def spec(wildcards):
     return SYMVAE.process(wildcards.process).to_dict()
 
 
+def process_models(wildcards):
+    """Every seed's model of a process: one evaluate job measures them all (one start-up)."""
+    return expand(f"{RESULTS}/{wildcards.process}/seed{{seed}}/model.pt", seed=SEEDS)
+
+
 def process_evaluations(wildcards):
     return expand(
         f"{RESULTS}/{wildcards.process}/seed{{seed}}/evaluation.h5", seed=SEEDS

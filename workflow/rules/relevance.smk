@@ -1,13 +1,17 @@
 rule evaluate:
     input:
         features=f"{RESULTS}/{{process}}/features.h5",
-        model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+        models=process_models,
     output:
-        f"{RESULTS}/{{process}}/seed{{seed}}/evaluation.h5",
+        expand(
+            f"{RESULTS}/{{process}}/seed{{seed}}/evaluation.h5",
+            seed=SEEDS,
+            allow_missing=True,
+        ),
     log:
-        f"{LOGS}/evaluate/{{process}}/seed{{seed}}.log",
+        f"{LOGS}/evaluate/{{process}}.log",
     benchmark:
-        f"{BENCHMARKS}/evaluate/{{process}}/seed{{seed}}.tsv"
+        f"{BENCHMARKS}/evaluate/{{process}}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1
