@@ -30,6 +30,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 _SUBMODULES = {
     "config",
     "datasets",
+    "directions",
     "dof",
     "events",
     "io",

@@ -28,6 +28,10 @@ class Standardizer:
         """Fit on ``x`` of shape ``(n, d)``: ``per_feature`` (z-score) or ``none`` (identity).
 
         Constant features keep scale 1 so that they map to 0 instead of dividing by zero.
+        A feature counts as constant when its spread is at the level of the rounding error
+        of its values (``std <= 1e-9 · max|x|``): the energy of either product of a two-body
+        decay at fixed √s has a float64 spread of ~1e-12 GeV, and dividing by it would blow
+        rounding noise up to order one.
         """
         x = np.asarray(x, dtype=np.float64)
         d = x.shape[1]
@@ -37,7 +41,8 @@ class Standardizer:
             raise ValueError(f"unknown standardization '{kind}'")
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
+        size = np.abs(x).max(axis=0) if len(x) else np.zeros(d)
+        scale = np.where(scale > 1e-9 * size, scale, 1.0)
         return cls(mean, scale)
 
     def transform(self, x: ArrayLike) -> NDArray[np.float64]:
