@@ -66,7 +66,8 @@ def null_space(
         raise ValueError("give exactly one of rtol and dim")
     m = np.asarray(m, dtype=np.float64)
     d = m.shape[1]
-    _, s, vt = np.linalg.svd(m, full_matrices=True)
+    # a tall matrix has all d right singular vectors in the thin SVD (the full U is n × n)
+    _, s, vt = np.linalg.svd(m, full_matrices=m.shape[0] < d)
     s_full = np.zeros(d)
     s_full[: len(s)] = s
     order = np.argsort(s_full, kind="stable")
