@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = {
     "train": "import torch, symvae.pipeline, symvae.vae",
     "evaluate": "import torch, symvae.pipeline, symvae.vae, symvae.dof",
+    "directions": "import torch, skdim, symvae.directions.steps, symvae.directions.tangents, symvae.directions.generators",
     "generate": "import symvae.pipeline",
     "generate_chunk": "import symvae.events.steps",
     "merge_chunks": "import symvae.events.steps",

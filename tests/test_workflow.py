@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 import yaml
 from conftest import ROOT, tiny_config
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-SCRIPTS = ["generate", "train", "evaluate", "collect", "summarize", "report", "plot_process"]
+SCRIPTS = ["generate", "train", "evaluate", "directions", "collect", "summarize", "report", "plot_process"]
 
 
 def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -100,6 +101,10 @@ def test_tiny_workflow_end_to_end(tmp_path):
     with h5py.File(results / "summary.h5") as s:
         assert s["ring"].attrs["dof_expected"] == 1
         assert s["linear_gaussian"]["relevance"].shape == (2, 4)
+        # the symmetry directions: the ring's tangent is known, its rotation searched for
+        assert np.isfinite(s["ring"].attrs["tangent_angle_median_deg"])
+        assert s["ring"].attrs["generators_found"] >= 0
+        assert s["linear_gaussian"].attrs["constraints_found"] == 0
     with h5py.File(results / "invariance" / "summary.h5") as s:
         assert [str(n) for n in s.attrs["settings"]] == ["t2", "s2"]
         assert s["t2"].attrs["order"] == 4 and s["s2"].attrs["d_eff"] == 1

@@ -102,6 +102,48 @@ class LocalDofConfig:
 
 
 @dataclass(frozen=True)
+class DirectionsTruth:
+    """Analytic truth of a process for the symmetry-direction step (all optional).
+
+    Equations are written in the process's feature names, e.g. ``"E_1 + E_2 = 91.1876"`` or
+    ``"E_1^2 - px_1^2 - py_1^2 - pz_1^2 = 0.011164"`` (degree at most 2).
+    """
+
+    constraints: tuple[str, ...] = ()
+    """Exact constraints: the discovered constraint space is scored against them."""
+    approximate: tuple[str, ...] = ()
+    """Relations that hold only approximately (a ring's radius, the Z mass shell)."""
+    tangent: str = "auto"
+    """True tangent space: ``constraints`` (null space of the gradients of ``constraints``
+    and ``approximate``), ``principal`` (the large-eigenvalue eigenvectors of a
+    linear_gaussian), ``full`` (no constraint), ``none`` (unknown), or ``auto``."""
+    family: str = "auto"
+    """Linear maps searched for generators: ``four_vectors`` (one 4×4 block acting on every
+    particle), ``general`` (all of gl(d)), ``none`` (skip), or ``auto``."""
+    algebra: tuple[str, ...] | None = None
+    """Expected constraint-preserving generators, by name (``J_z``, ``K_z``, ``D``, ...)."""
+    symmetries: tuple[str, ...] | None = None
+    """Expected distribution-preserving generators, by name (``J_z``, ``rotation``,
+    ``squeezed_rotation``: Σ^{1/2} J Σ^{-1/2} with Σ the covariance of the data)."""
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DirectionsTruth:
+        """From the ``directions`` entry of a process (lists become tuples)."""
+
+        def names(key: str) -> tuple[str, ...] | None:
+            return None if d.get(key) is None else tuple(str(v) for v in d[key])
+
+        return cls(
+            constraints=tuple(d.get("constraints", ())),
+            approximate=tuple(d.get("approximate", ())),
+            tangent=str(d.get("tangent", "auto")),
+            family=str(d.get("family", "auto")),
+            algebra=names("algebra"),
+            symmetries=names("symmetries"),
+        )
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
     """Everything the workflow needs to know about one process (dataset)."""
 
@@ -121,6 +163,7 @@ class ProcessSpec:
     vae: VAEConfig = field(default_factory=VAEConfig)
     relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
     local_dof: LocalDofConfig = field(default_factory=LocalDofConfig)
+    directions: DirectionsTruth = field(default_factory=DirectionsTruth)
 
     @property
     def has_events(self) -> bool:
@@ -168,6 +211,7 @@ class ProcessSpec:
             vae=_vae(d.get("vae", {})),
             relevance=_relevance(d.get("relevance", {})),
             local_dof=LocalDofConfig(**d.get("local_dof", {})),
+            directions=DirectionsTruth.from_dict(d.get("directions", {})),
         )
 
 
@@ -400,6 +444,17 @@ def _check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) ->
         from symvae.events.rambo import rambo
 
         _check_params(rambo, spec.events.get("params", {}), f"{key}.events.params", "rambo")
+    truth = spec.directions
+    if spec.features is not None and (truth.constraints or truth.approximate):
+        from symvae.directions.constraints import parse_constraints
+        from symvae.events.features import feature_columns
+
+        names = feature_columns(spec.features)[0]
+        for which in ("constraints", "approximate"):
+            try:
+                parse_constraints(getattr(truth, which), names)
+            except ConfigError as err:
+                raise ConfigError(f"{key}.directions.{which}': {err}") from None
     if spec.compare_to and spec.compare_to not in processes:
         raise ConfigError(f"{key}.compare_to': no process named '{spec.compare_to}'")
     d = spec.data

@@ -326,8 +326,12 @@ def summarize(
     relevance_files: Mapping[str, str | Path],
     out: str | Path,
     config: Mapping[str, Any] | None = None,
+    directions_files: Mapping[str, str | Path] | None = None,
 ) -> Path:
-    """Gather every process's ``relevance.h5`` into ``summary.h5`` (schema: docs/outputs.md)."""
+    """Gather every process's ``relevance.h5`` (and ``directions.h5``, where given) into
+    ``summary.h5`` (schema: docs/outputs.md)."""
+    from symvae.directions.steps import summary_attrs
+
     names = list(relevance_files)
     threshold = None
     seeds: np.ndarray | None = None
@@ -385,6 +389,8 @@ def summarize(
                         g["relevance_theory_heldout"] = corrected
                         g["max_abs_deviation_heldout"] = np.abs(rel - corrected).max(axis=1)
                         g.attrs["n_relevant_theory"] = int(f["theory"].attrs["n_relevant"])
+                    if directions_files and name in directions_files:
+                        g.attrs.update(summary_attrs(directions_files[name]))
                     threshold = float(f.attrs["threshold"])
                     seeds = f.attrs["seeds"]
                 except KeyError as err:

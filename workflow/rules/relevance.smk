@@ -41,7 +41,8 @@ rule collect:
 
 rule summarize:
     input:
-        expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
+        relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
+        directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
     output:
         f"{RESULTS}/summary.h5",
     log:
@@ -58,3 +59,24 @@ rule summarize:
         },
     script:
         "../../scripts/summarize.py"
+
+
+rule directions:
+    input:
+        features=f"{RESULTS}/{{process}}/features.h5",
+        models=process_models,
+        evaluations=process_evaluations,
+    output:
+        f"{RESULTS}/{{process}}/directions.h5",
+    log:
+        f"{LOGS}/directions/{{process}}.log",
+    benchmark:
+        f"{BENCHMARKS}/directions/{{process}}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    params:
+        spec=spec,
+        seeds=SEEDS,
+    script:
+        "../../scripts/directions.py"
