@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: What each rule's script imports before it works (the heaviest module of its family).
 IMPORTS = {
     "train": "import torch, symvae.pipeline, symvae.vae",
-    "evaluate": "import torch, symvae.pipeline, symvae.vae, symvae.dof",
-    "directions": "import torch, skdim, symvae.directions.steps, symvae.directions.tangents, symvae.directions.generators",
+    "evaluate": "import torch, skdim, symvae.pipeline, symvae.vae, symvae.directions.steps",
     "generate": "import symvae.pipeline",
     "generate_chunk": "import symvae.events.steps",
     "merge_chunks": "import symvae.events.steps",

@@ -1,9 +1,10 @@
 """Measure the relevance of each latent direction of trained VAEs (evaluation.h5 per model).
 
 Relevance, posterior widths, KL, local degrees of freedom, latent means, traversals and,
-for linear_gaussian processes, the linear-VAE theory check. Snakemake rule ``evaluate``
-measures every seed of a process in one job (torch and scikit-dimension load once).
-Standalone:
+for linear_gaussian processes, the linear-VAE theory check. With ``--directions``, then the
+symmetry directions of the process from all its models (directions.h5, as
+scripts/directions.py). Snakemake rule ``evaluate`` does both for every seed of a process in
+one job (torch and scikit-dimension load once). Standalone:
 
     python scripts/evaluate.py --config config.yaml --process ring \\
         --features results/ring/features.h5 \\
@@ -24,6 +25,9 @@ def build(parser: argparse.ArgumentParser) -> None:
         "--out", required=True, nargs="+", help="output evaluation.h5, one per --model"
     )
     parser.add_argument(
+        "--directions", help="also write the process's directions.h5 here (all models)"
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
     )
 
@@ -39,6 +43,14 @@ def main(args: argparse.Namespace) -> None:
     spec = process_spec(args)
     for model, out in zip(args.model, args.out, strict=True):
         evaluate(spec, args.features, model, out)
+    if args.directions:
+        from symvae.directions.steps import analyze_directions
+        from symvae.vae import load_model
+
+        seeds = [load_model(m).seed for m in args.model]
+        models = dict(zip(seeds, args.model, strict=True))
+        evaluations = dict(zip(seeds, args.out, strict=True))
+        analyze_directions(spec, args.features, models, evaluations, args.directions)
 
 
 def from_snakemake(smk) -> argparse.Namespace:
@@ -46,7 +58,8 @@ def from_snakemake(smk) -> argparse.Namespace:
         spec=smk.params.spec,
         features=smk.input.features,
         model=list(smk.input.models),
-        out=list(smk.output),
+        out=list(smk.output.evaluations),
+        directions=smk.output.directions,
         threads=smk.threads,
     )
 

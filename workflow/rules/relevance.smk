@@ -3,11 +3,12 @@ rule evaluate:
         features=f"{RESULTS}/{{process}}/features.h5",
         models=process_models,
     output:
-        expand(
+        evaluations=expand(
             f"{RESULTS}/{{process}}/seed{{seed}}/evaluation.h5",
             seed=SEEDS,
             allow_missing=True,
         ),
+        directions=f"{RESULTS}/{{process}}/directions.h5",
     log:
         f"{LOGS}/evaluate/{{process}}.log",
     benchmark:
@@ -59,24 +60,3 @@ rule summarize:
         },
     script:
         "../../scripts/summarize.py"
-
-
-rule directions:
-    input:
-        features=f"{RESULTS}/{{process}}/features.h5",
-        models=process_models,
-        evaluations=process_evaluations,
-    output:
-        f"{RESULTS}/{{process}}/directions.h5",
-    log:
-        f"{LOGS}/directions/{{process}}.log",
-    benchmark:
-        f"{BENCHMARKS}/directions/{{process}}.tsv"
-    conda:
-        "../../envs/torch.yaml"
-    threads: 1
-    params:
-        spec=spec,
-        seeds=SEEDS,
-    script:
-        "../../scripts/directions.py"
