@@ -76,8 +76,8 @@ def test_workflow_on_slurm_equals_local_run(slurm, tmp_path):
         "--latency-wait", "5", "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "2",
         "--default-resources", "slurm_partition=main", "mem_mb=1000", "runtime=30",
-        # the test node has 2 CPUs and 20 GB: groups of two one-thread jobs of 1 GB fit
-        "--group-components", "vae=2",
+        # the test node has 2 CPUs: one group per process trains its two seeds side by side
+        "--group-components", "vae=1",
         "--set-resources", "train:mem_mb=1000", "evaluate:mem_mb=1000",
     )  # fmt: skip
     assert on_slurm.returncode == 0, on_slurm.stderr[-4000:]

@@ -14,7 +14,16 @@ import yaml
 from conftest import ROOT, tiny_config
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-SCRIPTS = ["generate", "train", "evaluate", "directions", "collect", "summarize", "report", "plot_process"]
+SCRIPTS = [
+    "generate",
+    "train",
+    "evaluate",
+    "directions",
+    "collect",
+    "summarize",
+    "report",
+    "plot_process",
+]
 
 
 def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
