@@ -191,10 +191,10 @@ def test_bad_event_file(
 # ------------------------------------------------------------------ bad samples
 
 
-def test_zero_events_after_selection(tmp_path: Path, good_files: dict[str, Path]) -> None:
-    """Ingesting works; the feature step finds no event with the selected objects."""
-    features = {"objects": [{"pid": 99}], "kinds": ["cartesian"]}
-    events = {"source": "root", "path": str(good_files["root"]), "objects": _objects(2)}
+def _ingest_then_features(
+    tmp_path: Path, events: dict[str, Any], features: dict[str, Any]
+) -> tuple[subprocess.CompletedProcess[str], Path, dict[str, bytes]]:
+    """Ingest (which must work), then compute features: their result and the folder before."""
     config = _write_config(tmp_path, {"p": {"events": events, "features": features, "dof": 2}})
     out = tmp_path / "results"
     proc = _script(
@@ -207,6 +207,14 @@ def test_zero_events_after_selection(tmp_path: Path, good_files: dict[str, Path]
         "event_features", "--config", config, "--process", "p",
         "--events", out / "p" / "events.root", "--out", out / "p" / "features.h5", cwd=tmp_path,
     )  # fmt: skip
+    return proc, out, before
+
+
+def test_zero_events_after_selection(tmp_path: Path, good_files: dict[str, Path]) -> None:
+    """Ingesting works; the feature step finds no event with the selected objects."""
+    features = {"objects": [{"pid": 99}], "kinds": ["cartesian"]}
+    events = {"source": "root", "path": str(good_files["root"]), "objects": _objects(2)}
+    proc, out, before = _ingest_then_features(tmp_path, events, features)
     _assert_clean_failure(proc, out, before, "events.root", "no event", "'pid': 99")
 
 
@@ -276,16 +284,5 @@ def test_too_few_events_in_a_file(tmp_path: Path) -> None:
     """Three events cannot be split into training, validation and test samples."""
     write_csv(tmp_path / "three.csv", _random_events(3, 2), 2)
     events = {"source": "csv", "path": str(tmp_path / "three.csv"), "objects": _objects(2)}
-    config = _write_config(tmp_path, {"p": {"events": events, "features": FEATURES, "dof": 2}})
-    out = tmp_path / "results"
-    proc = _script(
-        "ingest_events", "--config", config, "--process", "p",
-        "--out", out / "p" / "events.root", cwd=tmp_path,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    before = _files(out)
-    proc = _script(
-        "event_features", "--config", config, "--process", "p",
-        "--events", out / "p" / "events.root", "--out", out / "p" / "features.h5", cwd=tmp_path,
-    )  # fmt: skip
+    proc, out, before = _ingest_then_features(tmp_path, events, FEATURES)
     _assert_clean_failure(proc, out, before, "events.root", "3 events", "too few")
