@@ -20,7 +20,9 @@ def build(parser: argparse.ArgumentParser) -> None:
         "--results", default="results", help="results folder (default: %(default)s)"
     )
     parser.add_argument("--out", required=True, help="output report.pdf")
-    parser.set_defaults(summary=None, relevance=None, features=None, invariance=None)
+    parser.set_defaults(
+        summary=None, relevance=None, features=None, invariance=None, directions=None
+    )
 
 
 def main(args: argparse.Namespace) -> None:
@@ -36,12 +38,15 @@ def main(args: argparse.Namespace) -> None:
             if spec.has_events
         }
         args.invariance = {s: Path(args.results) / "invariance" / f"{s}.h5" for s in cfg.invariance}
+        found = {p: Path(args.results) / p / "directions.h5" for p in cfg.processes}
+        args.directions = {p: path for p, path in found.items() if path.exists()}
     build_report(
         args.summary,
         args.relevance,
         args.out,
         feature_paths=args.features,
         invariance_paths=args.invariance,
+        directions_paths=args.directions,
     )
 
 
@@ -51,6 +56,7 @@ def from_snakemake(smk) -> argparse.Namespace:
         relevance=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
         features=dict(zip(smk.params.event_processes, smk.input.features, strict=True)),
         invariance=dict(zip(smk.params.invariance, smk.input.invariance, strict=True)),
+        directions=dict(zip(smk.params.processes, smk.input.directions, strict=True)),
         out=smk.output[0],
     )
 

@@ -1264,6 +1264,7 @@ def build_report(
     out_pdf: PathLike,
     feature_paths: Mapping[str, PathLike] | None = None,
     invariance_paths: Mapping[str, PathLike] | None = None,
+    directions_paths: Mapping[str, PathLike] | None = None,
 ) -> None:
     """Write the PDF report of a symvae run.
 
@@ -1284,6 +1285,9 @@ def build_report(
     invariance_paths : mapping of str to path-like, optional
         ``results/invariance/<setting>.h5`` of the invariance experiments: a table page and
         one page of learning curves per setting, at the end of the report.
+    directions_paths : mapping of str to path-like, optional
+        ``results/<process>/directions.h5``: the baseline table (from ``summary.h5``) and one
+        page per process with its constraints, generators and tangent angles.
 
     Raises
     ------
@@ -1332,6 +1336,11 @@ def build_report(
         from symvae.report_invariance import invariance_pages, read_curves
 
         invariance = read_curves(invariance_paths)
+    directions = None
+    if directions_paths:
+        from symvae.report_directions import directions_pages, read_directions
+
+        directions = read_directions(directions_paths)
     breaking = [
         (summary.groups[summary.groups[n].compare_to], summary.groups[n])
         for n in summary.processes
@@ -1355,6 +1364,9 @@ def build_report(
                     emit(_theory_page(summary.groups[name], relevances[name], comparison))
             for exact, broken in breaking:
                 emit(_breaking_page(exact, broken))
+            if directions is not None:
+                for fig in directions_pages(summary_path, directions):
+                    emit(fig)
             for name in summary.processes:
                 emit(_process_overview_page(summary.groups[name], relevances[name]))
                 emit(_process_latent_page(summary.groups[name], relevances[name]))

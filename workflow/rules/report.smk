@@ -25,6 +25,7 @@ rule report:
         relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
         features=expand(f"{RESULTS}/{{process}}/features.h5", process=EVENT_PROCESSES),
         invariance=expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
+        directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
     output:
         report(
             f"{RESULTS}/report.pdf",
