@@ -17,6 +17,7 @@ include: "workflow/rules/events.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/relevance.smk"
 include: "workflow/rules/invariance.smk"
+include: "workflow/rules/scans.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -28,7 +28,7 @@ except ImportError:
 from symvae.config import ProcessSpec, load_config  # noqa: E402
 from symvae.errors import SymvaeError  # noqa: E402
 
-__all__ = ["add_process_args", "process_spec", "run"]
+__all__ = ["add_process_args", "add_results_args", "process_spec", "run"]
 
 
 def add_process_args(parser: argparse.ArgumentParser) -> None:
@@ -39,13 +39,42 @@ def add_process_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--process", required=True, help="process name, a key of 'processes' in the config"
     )
+    parser.add_argument(
+        "--scan",
+        nargs=2,
+        metavar=("SCAN", "POINT"),
+        help="a point of a scan instead of the process itself: scan name and point index",
+    )
+
+
+def add_results_args(parser: argparse.ArgumentParser) -> None:
+    """``--config`` (one or more files, merged in order) and ``--results`` (the folder)."""
+    parser.add_argument(
+        "--config",
+        nargs="+",
+        default=["config.yaml"],
+        help="workflow config and overrides, merged in order (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--results", default="results", help="results folder (default: %(default)s)"
+    )
 
 
 def process_spec(args: argparse.Namespace) -> ProcessSpec:
-    """The resolved spec, from Snakemake params or from ``--config``/``--process``."""
+    """The resolved spec, from Snakemake params or from ``--config``/``--process``
+    (and ``--scan``)."""
     if getattr(args, "spec", None) is not None:
         return ProcessSpec.from_dict(args.spec)
-    return load_config(args.config).process(args.process)
+    cfg = load_config(args.config)
+    spec = cfg.process(args.process)
+    if getattr(args, "scan", None):
+        name, point = args.scan
+        if name not in cfg.scans:
+            raise SymvaeError(
+                f"{args.config}: no scan named '{name}' (has: {', '.join(cfg.scans)})"
+            )
+        return cfg.scans[name].point_spec(args.process, point)
+    return spec
 
 
 def run(

@@ -9,19 +9,14 @@ Snakemake rule ``report``. Standalone:
 import argparse
 from pathlib import Path
 
-from _common import load_config, run
+from _common import add_results_args, load_config, run
 
 
 def build(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", default="config.yaml", help="workflow config (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--results", default="results", help="results folder (default: %(default)s)"
-    )
+    add_results_args(parser)
     parser.add_argument("--out", required=True, help="output report.pdf")
     parser.set_defaults(
-        summary=None, relevance=None, features=None, invariance=None, directions=None
+        summary=None, relevance=None, features=None, invariance=None, directions=None, scans=None
     )
 
 
@@ -29,7 +24,7 @@ def main(args: argparse.Namespace) -> None:
     from symvae.report import build_report
 
     if args.summary is None:
-        cfg = load_config(args.config)
+        cfg = load_config(*args.config)
         args.summary = Path(args.results) / "summary.h5"
         args.relevance = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
         args.features = {
@@ -40,6 +35,7 @@ def main(args: argparse.Namespace) -> None:
         args.invariance = {s: Path(args.results) / "invariance" / f"{s}.h5" for s in cfg.invariance}
         found = {p: Path(args.results) / p / "directions.h5" for p in cfg.processes}
         args.directions = {p: path for p, path in found.items() if path.exists()}
+        args.scans = {s: scan.output_path(args.results) for s, scan in cfg.scans.items()}
     build_report(
         args.summary,
         args.relevance,
@@ -47,6 +43,7 @@ def main(args: argparse.Namespace) -> None:
         feature_paths=args.features,
         invariance_paths=args.invariance,
         directions_paths=args.directions,
+        scan_paths=args.scans,
     )
 
 
@@ -57,6 +54,7 @@ def from_snakemake(smk) -> argparse.Namespace:
         features=dict(zip(smk.params.event_processes, smk.input.features, strict=True)),
         invariance=dict(zip(smk.params.invariance, smk.input.invariance, strict=True)),
         directions=dict(zip(smk.params.processes, smk.input.directions, strict=True)),
+        scans=dict(zip(smk.params.scans, smk.input.scans, strict=True)),
         out=smk.output[0],
     )
 

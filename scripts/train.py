@@ -1,6 +1,7 @@
 """Train one VAE for one process and one seed, and save it (model.pt).
 
-Snakemake rule ``train``. Standalone:
+Snakemake rule ``train``; rule ``scan_train`` also evaluates the model in the same job
+(``--evaluate``). Standalone:
 
     python scripts/train.py --config config.yaml --process ring --seed 0 \\
         --features results/ring/features.h5 --out results/ring/seed0/model.pt
@@ -18,6 +19,9 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output model.pt")
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--evaluate", metavar="EVALUATION", help="then evaluate the model into this .h5 file"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
@@ -41,6 +45,10 @@ def main(args: argparse.Namespace) -> None:
         progress=not args.no_progress,
         checkpoint_every=args.checkpoint_every,
     )
+    if args.evaluate:
+        from symvae.pipeline import evaluate
+
+        evaluate(process_spec(args), args.features, args.out, args.evaluate)
 
 
 def from_snakemake(smk) -> argparse.Namespace:
@@ -49,6 +57,7 @@ def from_snakemake(smk) -> argparse.Namespace:
         seed=int(smk.wildcards.seed),
         features=smk.input.features,
         out=smk.output.model,
+        evaluate=smk.output.get("evaluation"),
         threads=smk.threads,
         no_progress=False,
         checkpoint_every=10.0,

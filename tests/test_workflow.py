@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import ROOT, tiny_config
 
+from symvae.io.features import read_features
+
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SCRIPTS = [
     "generate",
@@ -23,6 +25,7 @@ SCRIPTS = [
     "summarize",
     "report",
     "plot_process",
+    "scan_collect",
 ]
 
 
@@ -85,6 +88,20 @@ def _tiny_with_events() -> dict:
             "s2": {"space": "sphere", "group": "z_rotations", "cutoff": 8, "ns": [16, 32]},
         },
     }  # fmt: skip
+    cfg["scans"] = {
+        "beta": {
+            "parameter": "vae.beta", "values": [0.5, 2.0], "processes": ["linear_gaussian"],
+            "seeds": [0],
+        },
+        "smear": {
+            "parameter": "features.smearing", "values": [0.0, 0.05], "processes": ["rambo2"],
+            "seeds": [0], "measure": "breaking",
+        },
+        "modulation": {
+            "parameter": "params.modulation", "values": [0.0, 0.3], "processes": ["ring"],
+            "measure": "symmetry", "symmetry": "rotation",
+        },
+    }  # fmt: skip
     return cfg
 
 
@@ -117,6 +134,21 @@ def test_tiny_workflow_end_to_end(tmp_path):
     with h5py.File(results / "invariance" / "summary.h5") as s:
         assert [str(n) for n in s.attrs["settings"]] == ["t2", "s2"]
         assert s["t2"].attrs["order"] == 4 and s["s2"].attrs["d_eff"] == 1
+    # the scans: one training per point and seed, curves per scan
+    with h5py.File(results / "scans" / "beta.h5") as f:
+        assert f["linear_gaussian"]["local_dof"].shape == (2, 1)
+        assert "plateau_factor" in f["linear_gaussian"].attrs
+    with h5py.File(results / "scans" / "smear.h5") as f:
+        assert f["rambo2"]["freed_activity"].shape[:2] == (2, 1)
+    smeared = read_features(results / "scans" / "smear" / "rambo2" / "p1" / "features.h5")
+    plain = read_features(results / "scans" / "smear" / "rambo2" / "p0" / "features.h5")
+    assert smeared.dataset.metadata["smearing"] == 0.05
+    np.testing.assert_array_equal(plain.dataset.features, read_features(
+        results / "rambo2" / "features.h5").dataset.features)  # fmt: skip
+    assert not np.allclose(smeared.dataset.features, plain.dataset.features)
+    with h5py.File(results / "scans" / "modulation.h5") as f:
+        assert f["ring"]["rank_p_value"].shape == (2,)
+    assert not (results / "scans" / "beta" / "linear_gaussian" / "p0" / "features.h5").exists()
     assert not list(results.rglob("*.part*"))
     # a second run has nothing to do
     again = _snakemake(tmp_path, "--cores", "2", "-n")

@@ -293,6 +293,8 @@ class Config:
     results: str = "results"
     threads: int = 1
     invariance: Mapping[str, InvarianceSetting] = field(default_factory=dict)
+    scans: Mapping[str, Any] = field(default_factory=dict)
+    """Scans by name (:class:`symvae.scans.ScanSetting`); empty in the default run."""
 
     def process(self, name: str) -> ProcessSpec:
         """The spec of process ``name``; a clear error if the config has none."""
@@ -352,6 +354,8 @@ def load_config(
         spec = ProcessSpec.from_dict({**entry, **merged, "name": name})
         _check_process(spec, f"{where}config key 'processes.{name}", raw["processes"])
         processes[name] = spec
+    from symvae.scans.settings import scan_settings
+
     return Config(
         seeds=tuple(raw["seeds"]),
         processes=processes,
@@ -360,6 +364,7 @@ def load_config(
         invariance=_invariance(
             raw.get("invariance", {}), f"{where}config key 'invariance", processes
         ),
+        scans=scan_settings(raw.get("scans", {}), processes, raw["seeds"], where, schema()),
     )
 
 

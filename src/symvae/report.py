@@ -1265,6 +1265,7 @@ def build_report(
     feature_paths: Mapping[str, PathLike] | None = None,
     invariance_paths: Mapping[str, PathLike] | None = None,
     directions_paths: Mapping[str, PathLike] | None = None,
+    scan_paths: Mapping[str, PathLike] | None = None,
 ) -> None:
     """Write the PDF report of a symvae run.
 
@@ -1288,6 +1289,9 @@ def build_report(
     directions_paths : mapping of str to path-like, optional
         ``results/<process>/directions.h5``: the baseline table (from ``summary.h5``) and one
         page per process with its constraints, generators and tangent angles.
+    scan_paths : mapping of str to path-like, optional
+        ``results/scans/<scan>.h5``: one page per scan (plateau panels or dose–response
+        curves), after the direction pages.
 
     Raises
     ------
@@ -1341,6 +1345,11 @@ def build_report(
         from symvae.report_directions import directions_pages, read_directions
 
         directions = read_directions(directions_paths)
+    scans = None
+    if scan_paths:
+        from symvae.report_scans import read_scans, scan_pages
+
+        scans = read_scans(scan_paths)
     breaking = [
         (summary.groups[summary.groups[n].compare_to], summary.groups[n])
         for n in summary.processes
@@ -1366,6 +1375,9 @@ def build_report(
                 emit(_breaking_page(exact, broken))
             if directions is not None:
                 for fig in directions_pages(summary_path, directions):
+                    emit(fig)
+            if scans is not None:
+                for fig in scan_pages(scans):
                     emit(fig)
             for name in summary.processes:
                 emit(_process_overview_page(summary.groups[name], relevances[name]))

@@ -7,7 +7,7 @@ Every file is read (and checked) before any page is drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,12 @@ def _process_page(name: str, d: Mapping[str, Any]) -> Figure:
     y = _header(fig, f"Directions: {name}", lines)
     rows = [[eq, f"{r:.1e}"] for eq, r in zip(d["equations"], d["residuals"], strict=True)]
     top = y - 0.03
-    ax = fig.add_axes((0.04, 0.06, 0.52, max(0.1, top - 0.06)))
+    matrices = g["matrices"] if g is not None else np.zeros((0, 0, 0))
+    bottom = 0.06
+    if len(matrices):
+        bottom = 0.40
+        _matrices(fig, matrices[:3], g["found"][:3], d["feature_names"], (0.04, 0.05, 0.52, 0.28))
+    ax = fig.add_axes((0.04, bottom, 0.52, max(0.1, top - bottom)))
     if rows:
         _table(ax, rows[:14], ("discovered constraint", "residual"), (0.8, 0.2), left_cols=(0,))
     else:
@@ -198,6 +203,33 @@ def _process_page(name: str, d: Mapping[str, Any]) -> Figure:
         ax.set_axis_off()
         ax.text(0.0, 1.0, "true tangent space unknown", va="top")
     return fig
+
+
+def _matrices(
+    fig: Figure,
+    matrices: np.ndarray,
+    labels: Sequence[str],
+    names: Sequence[str],
+    box: tuple[float, float, float, float],
+) -> None:
+    """The distribution-preserving generators as matrices A (row: d x_i/dt, column: x_j)."""
+    x0, y0, w, h = box
+    n = len(matrices)
+    size = min(h, w / n - 0.02)
+    d = matrices.shape[1]
+    for i, (a, label) in enumerate(zip(matrices, labels, strict=False)):
+        ax = fig.add_axes((x0 + i * (size + 0.03), y0, size, size))
+        scale = float(np.max(np.abs(a))) or 1.0
+        ax.imshow(a / scale, cmap="RdBu_r", vmin=-1, vmax=1)
+        ticks = range(d)
+        ax.set_xticks(ticks, names, rotation=90, fontsize=5)
+        ax.set_yticks(ticks, names, fontsize=5)
+        if d <= 8:
+            for (r, c), v in np.ndenumerate(a / scale):
+                if abs(v) >= 0.05:
+                    ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=4)
+        title = label if len(label) <= 40 else label[:37] + "…"
+        ax.set_title(f"generator {i + 1}: {title}", fontsize=6)
 
 
 def directions_pages(

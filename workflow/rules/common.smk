@@ -20,6 +20,7 @@ PROCESSES = list(SYMVAE.processes)
 SEEDS = list(SYMVAE.seeds)
 EVENT_PROCESSES = [p for p, s in SYMVAE.processes.items() if s.has_events]
 INVARIANCE = list(SYMVAE.invariance)
+SCANS = list(SYMVAE.scans)
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
@@ -28,6 +29,8 @@ wildcard_constraints:
     process="|".join(PROCESSES),
     seed=r"\d+",
     setting="|".join(INVARIANCE) if INVARIANCE else "(?!)",
+    scan="|".join(SCANS) if SCANS else "(?!)",
+    point=r"p\d+",
 
 
 def process_regex(*kinds):
@@ -74,10 +77,37 @@ def invariance_setting(wildcards):
     return SYMVAE.invariance[wildcards.setting].to_dict()
 
 
+def scan_spec(wildcards):
+    """The resolved settings of one scan point, as a plain dict."""
+    scan = SYMVAE.scans[wildcards.scan]
+    return scan.point_spec(wildcards.process, wildcards.point).to_dict()
+
+
+def scan_point_features(wildcards):
+    """A point's features: its own (params, features, data scans) or the process's (vae)."""
+    scan = SYMVAE.scans[wildcards.scan]
+    return str(scan.features_path(RESULTS, wildcards.process, wildcards.point))
+
+
+def scan_inputs(wildcards):
+    scan = SYMVAE.scans[wildcards.scan]
+    files = scan.inputs(RESULTS)
+    return [f for per in files.values() for point in per for f in flatten(point)]
+
+
+def scan_reference(wildcards):
+    return SYMVAE.scans[wildcards.scan].reference_inputs(RESULTS, SEEDS)
+
+
+def flatten(item):
+    return [item] if isinstance(item, str) else list(item)
+
+
 def final_outputs():
     return [
         f"{RESULTS}/summary.h5",
         f"{RESULTS}/report.pdf",
         *expand(f"{RESULTS}/{{process}}/overview.png", process=PROCESSES),
         *([f"{RESULTS}/invariance/summary.h5"] if INVARIANCE else []),
+        *expand(f"{RESULTS}/scans/{{scan}}.h5", scan=SCANS),
     ]

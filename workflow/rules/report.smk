@@ -26,6 +26,7 @@ rule report:
         features=expand(f"{RESULTS}/{{process}}/features.h5", process=EVENT_PROCESSES),
         invariance=expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
         directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
+        scans=expand(f"{RESULTS}/scans/{{scan}}.h5", scan=SCANS),
     output:
         report(
             f"{RESULTS}/report.pdf",
@@ -43,5 +44,6 @@ rule report:
         processes=PROCESSES,
         event_processes=EVENT_PROCESSES,
         invariance=INVARIANCE,
+        scans=SCANS,
     script:
         "../../scripts/report.py"

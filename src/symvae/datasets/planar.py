@@ -22,7 +22,14 @@ from symvae.errors import ConfigError
 __all__ = ["disk", "ellipse_cloud", "ring"]
 
 
-def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float = 0.01) -> Dataset:
+def ring(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    radius: float = 1.0,
+    width: float = 0.01,
+    modulation: float = 0.0,
+) -> Dataset:
     """Draw points on a thin ring around the origin.
 
     Parameters
@@ -36,6 +43,10 @@ def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float 
     width:
         Relative Gaussian spread of the radius (dimensionless, ``>= 0``):
         ``r = radius · (1 + width · N(0, 1))``.
+    modulation:
+        ``ε`` in the angular density ``p(θ) ∝ 1 + ε cos 2θ`` (dimensionless, ``0 <= ε < 1``):
+        0 keeps the rotation symmetry; any ``ε > 0`` breaks it down to the rotations by π
+        (and the reflections) while leaving the constraint ``r = radius`` untouched.
 
     Returns
     -------
@@ -47,7 +58,10 @@ def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float 
     n = check_n(gen, n)
     radius = check_float(gen, "radius", radius, minimum=0.0)
     width = check_float(gen, "width", width, minimum=0.0, strict=False)
-    theta = rng.uniform(0.0, 2.0 * np.pi, size=n)
+    modulation = check_float(gen, "modulation", modulation, minimum=0.0, strict=False)
+    if modulation >= 1.0:
+        raise ConfigError(f"{gen}: modulation must be below 1 (a density), got {modulation}")
+    theta = _modulated_angles(rng.uniform(0.0, 1.0, size=n), modulation)
     r = radius * (1.0 + width * rng.standard_normal(n))
     x = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
     return Dataset(
@@ -56,8 +70,32 @@ def ring(n: int, rng: np.random.Generator, *, radius: float = 1.0, width: float 
         units=("", ""),
         truth={"theta": theta, "r": r},
         truth_units={"theta": "rad", "r": ""},
-        metadata={"generator": gen, "source": gen, "radius": radius, "width": width},
+        metadata={
+            "generator": gen,
+            "source": gen,
+            "radius": radius,
+            "width": width,
+            "modulation": modulation,
+        },
     )
+
+
+def _modulated_angles(u: np.ndarray, eps: float) -> np.ndarray:
+    """Inverse CDF of ``p(θ) ∝ 1 + ε cos 2θ`` on ``[0, 2π)`` at uniforms ``u`` (Newton).
+
+    ``F(θ) = (θ + (ε/2) sin 2θ) / 2π`` is strictly increasing for ``ε < 1``; Newton from
+    ``θ = 2πu`` converges to round-off in a few steps (``F'`` stays within ``[1-ε, 1+ε]``).
+    """
+    target = 2.0 * np.pi * u
+    if eps == 0:
+        return target
+    theta = target.copy()
+    for _ in range(50):
+        step = (theta + 0.5 * eps * np.sin(2 * theta) - target) / (1 + eps * np.cos(2 * theta))
+        theta -= step
+        if np.max(np.abs(step)) < 1e-13:
+            break
+    return np.mod(theta, 2.0 * np.pi)
 
 
 def disk(n: int, rng: np.random.Generator, *, sigma: float = 1.0) -> Dataset:

@@ -32,6 +32,11 @@ Feature kinds (``FEATURE_KINDS``), with ``i, j`` numbering objects from 1:
     (p_a - p_i)²`` (GeV²) per object and ``s_hat = (Σ p_i)²`` (GeV²). For a 2 → 2 process
     ``t_1`` and ``t_2`` are the Mandelstam ``t`` and ``u``.
 
+``"smearing": σ`` (optional, default 0) scales the three-momentum of every selected object by
+``|1 + σ N(0, 1)|`` at fixed direction and mass before any feature is computed, a
+detector-like momentum resolution (:mod:`symvae.events.smearing`); its draws come from the
+``rng`` argument.
+
 Masses are ``sqrt(max(m², 0))``: a massless particle whose ``E² - |p|²`` rounds negative gets
 ``m = 0``, never NaN (``vector``'s own ``.mass`` returns ``-sqrt(|m²|)`` there).
 
@@ -133,6 +138,9 @@ class FeatureSpec:
     selectors: tuple[Selector, ...]
     kinds: tuple[str, ...]
     beams: tuple[tuple[float, float, float, float], ...] | None = None
+    smearing: float = 0.0
+    """Relative momentum resolution applied to the selected objects (see
+    :mod:`symvae.events.smearing`); 0: the generated momenta."""
 
     @property
     def n_objects(self) -> int:
@@ -192,7 +200,7 @@ def parse_spec(spec: Mapping[str, Any] | FeatureSpec) -> FeatureSpec:
         return spec
     if not isinstance(spec, Mapping):
         raise ConfigError(f"features: expected a mapping, got {spec!r}")
-    unknown = sorted(set(spec) - {"objects", "kinds", "beams"})
+    unknown = sorted(set(spec) - {"objects", "kinds", "beams", "smearing"})
     if unknown:
         raise ConfigError(f"features: unknown key(s) {', '.join(map(str, unknown))}")
     objects = spec.get("objects")
@@ -209,7 +217,10 @@ def parse_spec(spec: Mapping[str, Any] | FeatureSpec) -> FeatureSpec:
         )
     if len(set(kinds)) != len(kinds):
         raise ConfigError(f"features.kinds: duplicated kind in {list(kinds)}")
-    parsed = FeatureSpec(selectors, tuple(kinds), _parse_beams(spec.get("beams")))
+    smearing = spec.get("smearing", 0.0)
+    if isinstance(smearing, bool) or not isinstance(smearing, int | float) or not smearing >= 0:
+        raise ConfigError(f"features.smearing: expected a number >= 0, got {smearing!r}")
+    parsed = FeatureSpec(selectors, tuple(kinds), _parse_beams(spec.get("beams")), float(smearing))
     if not feature_columns(parsed)[0]:
         raise ConfigError(
             "features: 'invariants' of a single object without beams gives no feature"
@@ -317,6 +328,7 @@ def _dataset(
             "selectors": [s.describe() for s in spec.selectors],
             "kinds": list(spec.kinds),
             "beams": None if spec.beams is None else [list(b) for b in spec.beams],
+            "smearing": spec.smearing,
             "n_input": len(events),
             "n_dropped": int(n_dropped),
         },
@@ -421,6 +433,16 @@ def _to_np(array: Any) -> FloatArray:
     return ak.to_numpy(array).astype(np.float64, copy=False)
 
 
+def _smeared(objects: ak.Array, spec: FeatureSpec, rng: np.random.Generator | None) -> ak.Array:
+    """The selected objects ``(n, k)`` with smeared momenta (:func:`smear_momenta`)."""
+    from symvae.events.smearing import smear_momenta
+
+    four = np.stack([_to_np(objects[f]) for f in ("E", "px", "py", "pz")], axis=-1)
+    four = smear_momenta(four, spec.smearing, rng or np.random.default_rng(0))
+    fields = {f: four[..., i] for i, f in enumerate(("E", "px", "py", "pz"))}
+    return ak.zip(fields, with_name="Momentum4D")
+
+
 def _per_object_vectors(objects: ak.Array, n_objects: int) -> list[Any]:
     """One NumPy-backed ``vector`` Momentum4D array ``(n,)`` per selected object.
 
@@ -476,7 +498,11 @@ def _vector_truth(p: Sequence[Any]) -> dict[str, FloatArray]:
 
 
 def compute_features(
-    events: Events, spec: Mapping[str, Any] | FeatureSpec, *, allow_empty: bool = False
+    events: Events,
+    spec: Mapping[str, Any] | FeatureSpec,
+    *,
+    allow_empty: bool = False,
+    rng: np.random.Generator | None = None,
 ) -> Dataset | None:
     """Features of the selected objects, vectorised with awkward and ``vector``.
 
@@ -489,6 +515,9 @@ def compute_features(
     allow_empty:
         Return ``None`` instead of raising when no event has every object (for one chunk of
         a larger file: :func:`symvae.events.steps.make_event_features` checks the total).
+    rng:
+        Draws of the momentum smearing when ``spec`` has ``smearing > 0`` (default a
+        generator seeded with 0); pass one generator to every chunk of a file.
 
     Returns
     -------
@@ -513,6 +542,8 @@ def compute_features(
     if not kept.any():
         return None
     objects = _gather(events.particles, idx, kept)
+    if spec.smearing > 0:
+        objects = _smeared(objects, spec, rng)
     p = _per_object_vectors(objects, spec.n_objects)
     return _dataset(events, spec, _vector_columns(p, spec), _vector_truth(p), int((~kept).sum()))
 
@@ -622,7 +653,12 @@ def _numpy_truth(p: FloatArray) -> dict[str, FloatArray]:
     return truth
 
 
-def compute_features_numpy(events: Events, spec: Mapping[str, Any] | FeatureSpec) -> Dataset:
+def compute_features_numpy(
+    events: Events,
+    spec: Mapping[str, Any] | FeatureSpec,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Dataset:
     """As :func:`compute_features`, in plain NumPy on arrays padded to the largest event.
 
     A second baseline: particles are padded to ``(n, max_multiplicity)`` NumPy arrays, the
@@ -639,6 +675,10 @@ def compute_features_numpy(events: Events, spec: Mapping[str, Any] | FeatureSpec
     kept = _check_kept(events, spec, idx)
     four = np.stack([cols[f] for f in ("E", "px", "py", "pz")], axis=-1)  # (n, width, 4)
     p = np.take_along_axis(four[kept], idx[kept][:, :, None], axis=1)  # (n_kept, k, 4)
+    if spec.smearing > 0:
+        from symvae.events.smearing import smear_momenta
+
+        p = smear_momenta(p, spec.smearing, rng or np.random.default_rng(0))
     return _dataset(events, spec, _numpy_columns(p, spec), _numpy_truth(p), int((~kept).sum()))
 
 
@@ -741,6 +781,8 @@ def compute_features_loop(events: Events, spec: Mapping[str, Any] | FeatureSpec)
     The slow, obviously-correct reference used by tests and benchmarks.
     """
     spec = parse_spec(spec)
+    if spec.smearing > 0:
+        raise ConfigError("features.smearing: the loop reference computes unsmeared features")
     _empty_check(events)
     offsets, f = _flat_lists(events)
     pt = [math.sqrt(x * x + y * y) for x, y in zip(f["px"], f["py"], strict=True)]

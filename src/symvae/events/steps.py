@@ -134,6 +134,8 @@ def make_event_features(
     }
 
     skipped = [0]  # events of chunks in which no event has every object
+    # one stream of smearing draws over the whole file, seeded by the process's data seed
+    rng = np.random.default_rng([spec.data.seed, 0x5EA5]) if feature_spec.smearing else None
 
     def chunks() -> Iterator[Dataset]:
         seen = 0
@@ -142,7 +144,7 @@ def make_event_features(
                 meta = {k: v for k, v in events.metadata.items() if k != "provenance"}
                 attrs["event_metadata"] = meta
             seen += len(events)
-            ds = compute_features(events, feature_spec, allow_empty=True)
+            ds = compute_features(events, feature_spec, allow_empty=True, rng=rng)
             if ds is None:
                 skipped[0] += len(events)
             else:

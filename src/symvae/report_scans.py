@@ -1,0 +1,242 @@
+"""Report pages of the scans: plateaus in β and latent dimension, and dose–response curves.
+
+Used by :func:`symvae.report.build_report` when it is given ``scans/<scan>.h5`` files. Every
+file is read (and checked) before any page is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from symvae.errors import DataError
+from symvae.io.hdf5 import open_h5
+
+__all__ = ["read_scans", "scan_pages"]
+
+_LABELS = {
+    "vae.beta": "KL weight β",
+    "vae.latent_dim": "latent dimension",
+    "params.width": "relative radial width",
+    "params.modulation": "ε in p(θ) ∝ 1 + ε cos 2θ",
+    "features.smearing": "relative momentum resolution σ(p)/p",
+}
+
+
+def _str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def read_scans(paths: Mapping[str, str | Path]) -> dict[str, dict[str, Any]]:
+    """Read every ``scans/<scan>.h5`` into plain dictionaries (errors name the file)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, path in paths.items():
+        with open_h5(path) as f:
+            try:
+                scan: dict[str, Any] = {
+                    "path": str(path),
+                    "parameter": _str(f.attrs["parameter"]),
+                    "measure": _str(f.attrs["measure"]),
+                    "description": _str(f.attrs.get("description", "")),
+                    "min_plateau": float(f.attrs.get("min_plateau", 4.0)),
+                    "values": np.asarray(f["values"], dtype=np.float64),
+                    "processes": {},
+                }
+                for process, g in f.items():
+                    if not hasattr(g, "keys"):
+                        continue
+                    d: dict[str, Any] = {k: v for k, v in g.attrs.items()}
+                    for key in g:
+                        d[key] = np.asarray(g[key])
+                    scan["processes"][process] = d
+            except KeyError as err:
+                raise DataError(f"{path}: not a scan file (missing {err.args[0]})") from None
+        out[name] = scan
+    return out
+
+
+def _xscale(ax: Axes, values: np.ndarray, parameter: str) -> None:
+    if parameter == "vae.latent_dim":
+        ax.set_xticks(values)
+    elif np.all(values > 0) and values.max() / values.min() > 8:
+        ax.set_xscale("log", base=2 if parameter == "vae.beta" else 10)
+    elif np.any(values == 0) and np.sum(values > 0) >= 2:
+        positive = values[values > 0]
+        ax.set_xscale("symlog", linthresh=float(positive.min()))
+    ax.set_xlabel(_LABELS.get(parameter, parameter), fontsize=8)
+
+
+def _dof_panel(ax: Axes, name: str, values: np.ndarray, d: Mapping[str, Any], scan: Any) -> bool:
+    dof = int(d["dof"])
+    n_rel = np.asarray(d["n_relevant"], dtype=np.float64)
+    local = np.asarray(d["local_dof"], dtype=np.float64)
+    ok = bool(d.get("plateau_ok", False))
+    factor = float(d.get("plateau_factor", 0.0))
+    if ok or factor > 1:
+        ax.axvspan(float(d["plateau_lo"]), float(d["plateau_hi"]), color="C2", alpha=0.15, lw=0)
+    ax.axhline(dof, color="0.3", ls="--", lw=1, label="analytic dof")
+    ax.plot(values, np.median(n_rel, axis=1), "o-", color="C0", ms=3, label="relevant count")
+    ax.fill_between(values, n_rel.min(axis=1), n_rel.max(axis=1), color="C0", alpha=0.2, lw=0)
+    ax.plot(values, np.median(local, axis=1), "s-", color="C1", ms=3, label="median local dof")
+    ax.fill_between(values, local.min(axis=1), local.max(axis=1), color="C1", alpha=0.2, lw=0)
+    _xscale(ax, values, scan["parameter"])
+    ax.tick_params(labelsize=7)
+    ax.set_ylim(bottom=0)
+    verdict = f"plateau ×{factor:g}" if factor else "no plateau"
+    ax.set_title(f"{name}: {verdict}", fontsize=8, color="black" if ok else "C3")
+    return ok
+
+
+def _dof_page(name: str, scan: Mapping[str, Any]) -> Figure:
+    from symvae.report import _header, _new_page
+
+    fig = _new_page()
+    procs = scan["processes"]
+    values = scan["values"]
+    groups = list(procs.values())
+    n_seeds = groups[0]["seeds"].shape[0] if groups else 0
+    label = _LABELS.get(scan["parameter"], scan["parameter"])
+    lines = [
+        (scan["description"] + " ") if scan["description"] else "",
+    ]
+    lines[0] += (
+        f"Relevant count (blue) and median local dof (orange) against the {label}, "
+        f"{n_seeds} seed(s) per point (bands: min–max over seeds). Shaded: the plateau, the "
+        f"widest run of values where the median local dof equals the analytic dof (dashed); "
+        f"required span ×{scan['min_plateau']:g}."
+    )
+    y0 = _header(fig, f"Scan: {name}", lines)
+    n = len(procs)
+    cols = 4 if n > 6 else max(1, min(3, n))
+    rows = max(1, math.ceil(n / cols))
+    top, bottom, left, right = y0 - 0.05, 0.07, 0.05, 0.98
+    w = (right - left) / cols
+    h = (top - bottom) / rows
+    n_ok = 0
+    for i, (process, d) in enumerate(procs.items()):
+        r, c = divmod(i, cols)
+        ax = fig.add_axes((left + c * w + 0.03, top - (r + 1) * h + 0.05, w - 0.045, h - 0.08))
+        n_ok += _dof_panel(ax, process, values, d, scan)
+        if i == 0:
+            ax.legend(fontsize=6, loc="lower left")
+    fig.text(
+        0.04,
+        0.02,
+        f"{n_ok} of {n} processes have a plateau spanning at least ×{scan['min_plateau']:g}.",
+        fontsize=9,
+    )
+    return fig
+
+
+def _breaking_page(name: str, scan: Mapping[str, Any]) -> Figure:
+    from symvae.report import _header, _new_page
+
+    fig = _new_page()
+    values = scan["values"]
+    label = _LABELS.get(scan["parameter"], scan["parameter"])
+    procs = scan["processes"]
+    lines = [
+        (scan["description"] + " " if scan["description"] else "")
+        + f"Left: relevance (activity) of the latent directions beyond the count at "
+        f"{label} = {values[0]:g} (the directions the constraint removed), median over seeds "
+        "with min–max bars; right: the count of relevant directions."
+    ]
+    y0 = _header(fig, f"Constraint breaking: {name}", lines)
+    ax1 = fig.add_axes((0.07, 0.10, 0.40, y0 - 0.18))
+    ax2 = fig.add_axes((0.57, 0.10, 0.38, y0 - 0.18))
+    for process, d in procs.items():
+        freed = np.asarray(d["freed_activity"], dtype=np.float64)  # (points, seeds, k)
+        base = int(d["exact_count"])
+        for k in range(min(4, freed.shape[2])):
+            med = np.median(freed[:, :, k], axis=1)
+            err = [med - freed[:, :, k].min(axis=1), freed[:, :, k].max(axis=1) - med]
+            ax1.errorbar(
+                values,
+                med,
+                yerr=err,
+                marker="o",
+                ms=3,
+                capsize=2,
+                label=f"{process}: direction {base + k + 1}",
+            )
+        n_rel = np.asarray(d["n_relevant"], dtype=np.float64)
+        ax2.plot(values, np.median(n_rel, axis=1), "o-", label=f"{process}")
+        ax2.axhline(base, color="0.5", ls=":", lw=1)
+        if "reference_activity" in d:
+            ref = np.asarray(d["reference_activity"], dtype=np.float64)[:, base : base + 4]
+            x_ref = values.max() * 1.6 if values.max() > 0 else 1.0
+            for k in range(ref.shape[1]):
+                ax1.plot([x_ref] * ref.shape[0], ref[:, k], "*", ms=8, color=f"C{k}")
+            ref_n = np.asarray(d["reference_n_relevant"], dtype=np.float64)
+            ax2.plot(
+                [x_ref] * len(ref_n),
+                ref_n,
+                "*",
+                ms=9,
+                color="C3",
+                label=f"{_str(d.get('reference', 'reference'))} (stars)",
+            )
+            ax1.annotate(_str(d.get("reference", "")), (x_ref, 0.02), fontsize=7, ha="center")
+    for ax in (ax1, ax2):
+        _xscale(ax, values, scan["parameter"])
+        ax.tick_params(labelsize=8)
+    ax1.axhline(0.1, color="0.5", ls="--", lw=1)
+    ax1.set_ylabel("relevance of the freed direction")
+    ax1.set_ylim(-0.02, 1.05)
+    ax1.legend(fontsize=7)
+    ax2.set_ylabel("relevant directions")
+    ax2.legend(fontsize=7)
+    return fig
+
+
+def _symmetry_page(name: str, scan: Mapping[str, Any]) -> Figure:
+    from symvae.report import _header, _new_page
+
+    fig = _new_page()
+    values = scan["values"]
+    label = _LABELS.get(scan["parameter"], scan["parameter"])
+    procs = scan["processes"]
+    sym = next((_str(d.get("symmetry", "")) for d in procs.values()), "")
+    lines = [
+        (scan["description"] + " " if scan["description"] else "")
+        + f"p-value that the generator '{sym}' preserves the distribution, against the {label}: "
+        "the Stein rank test (E[∇f·Ax] = 0 for cubic test functions, the powerful one) and "
+        "the MMD between the data and the data moved by exp(tA) (Bonferroni over three t). "
+        "Dotted: α = 0.01; below it the symmetry is rejected."
+    ]
+    y0 = _header(fig, f"Symmetry breaking: {name}", lines)
+    ax = fig.add_axes((0.08, 0.10, 0.55, y0 - 0.18))
+    for process, d in procs.items():
+        floor = 1e-300
+        ax.plot(values, np.maximum(d["rank_p_value"], floor), "o-", label=f"{process}: rank test")
+        ax.plot(values, np.maximum(d["mmd_p_value"], floor), "s--", label=f"{process}: MMD")
+    ax.axhline(0.01, color="0.4", ls=":", lw=1)
+    ax.set_yscale("log")
+    lo = min(float(np.nanmin(np.maximum(d["rank_p_value"], 1e-30))) for d in procs.values())
+    ax.set_ylim(max(lo / 10, 1e-30), 2)
+    ax.set_ylabel("p-value")
+    _xscale(ax, values, scan["parameter"])
+    ax.legend(fontsize=8)
+    return fig
+
+
+def scan_pages(scans: Mapping[str, Mapping[str, Any]]) -> list[Figure]:
+    """One page per scan: the plateau panels, or the dose–response curves."""
+    pages = []
+    for name, scan in scans.items():
+        if not scan["processes"]:
+            continue
+        measure = scan["measure"]
+        if measure == "dof":
+            pages.append(_dof_page(name, scan))
+        elif measure == "breaking":
+            pages.append(_breaking_page(name, scan))
+        else:
+            pages.append(_symmetry_page(name, scan))
+    return pages
