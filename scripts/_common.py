@@ -70,9 +70,8 @@ def process_spec(args: argparse.Namespace) -> ProcessSpec:
     if getattr(args, "scan", None):
         name, point = args.scan
         if name not in cfg.scans:
-            raise SymvaeError(
-                f"{args.config}: no scan named '{name}' (has: {', '.join(cfg.scans)})"
-            )
+            known = ", ".join(cfg.scans) or "none"
+            raise SymvaeError(f"{args.config}: no scan named '{name}' (has: {known})")
         return cfg.scans[name].point_spec(args.process, point)
     return spec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symvae.dof import local_pca_dimension, twonn_dimension
+from symvae.dof import local_pca_dimension, local_spectrum, twonn_dimension
 
 
 def _sphere(n, k, rng):
@@ -48,3 +48,23 @@ def test_twonn_sees_thickness_at_the_nearest_neighbour_scale():
 def test_degenerate_inputs():
     assert local_pca_dimension(np.zeros((10, 0))) == 0
     assert local_pca_dimension(np.arange(50.0)[:, None]) == 1
+
+
+def test_twonn_of_a_single_latent_direction():
+    # a collapsed model at large β can keep one relevant direction: a 1-D cloud has dimension 1
+    x = np.random.default_rng(0).normal(size=(2000, 1))
+    assert abs(twonn_dimension(x) - 1.0) < 0.1
+    assert twonn_dimension(np.zeros((10, 0))) == 0.0
+
+
+def test_local_spectrum_measures_the_thickness_across_a_ring():
+    # neighbourhoods of 100 of 3000 points are arcs of about 0.2 rad: along the ring their
+    # variance is (0.21)²/12 ≈ 0.0036, across it the radial variance w²
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(0, 2 * np.pi, 3000)
+    for width in (0.0, 0.003, 0.01):
+        r = 1 + width * rng.standard_normal(3000)
+        spec = local_spectrum(np.column_stack([r * np.cos(theta), r * np.sin(theta)]))
+        assert spec.shape == (2,) and abs(spec[0] - 0.0036) < 0.0005
+        assert abs(spec[1] - width**2) < 0.15 * width**2 + 1e-5
+    assert local_spectrum(np.zeros((10, 0))).shape == (0,)

@@ -192,11 +192,12 @@ def test_rotation_p_value_falls_with_the_modulation():
 # ---- collect ---------------------------------------------------------------------------------
 
 
-def _evaluation(path, seed, n_relevant, local_dof, activity):
+def _evaluation(path, seed, n_relevant, local_dof, activity, spectrum=()):
     path.parent.mkdir(parents=True, exist_ok=True)
     with h5py.File(path, "w") as f:
         f.attrs.update({"seed": seed, "n_relevant": n_relevant, "local_dof": local_dof})
         f["activity"] = np.asarray(activity, dtype=float)
+        f["local_spectrum"] = np.asarray(spectrum, dtype=float)
 
 
 def test_collect_scan_writes_the_plateau_and_the_freed_activity(tmp_path):
@@ -229,10 +230,14 @@ def test_collect_scan_writes_the_plateau_and_the_freed_activity(tmp_path):
         assert f.attrs["parameter"] == "vae.beta"
     width = cfg.scans["width"]
     for i, act in enumerate(([0.9, 0.8, 0.001, 0.0], [0.9, 0.8, 0.5, 0.0])):
+        spectrum = [0.004, 1e-6] if i == 0 else [0.004, 0.002, 0.001]
         for s in (0, 1):
-            _evaluation(width.evaluation_path(tmp_path, "ring", i, s), s, 2 + i, 1, act)
+            path = width.evaluation_path(tmp_path, "ring", i, s)
+            _evaluation(path, s, 2 + i, 1, act, spectrum)
     out = collect_scan(width, width.inputs(tmp_path), tmp_path / "width.h5")
     with h5py.File(out) as f:
         g = f["ring"]
         assert g.attrs["exact_count"] == 2
         np.testing.assert_allclose(g["freed_activity"][:, 0, 0], [0.001, 0.5])
+        # beyond the ring's dof 1, zero-padded where a model has fewer relevant directions
+        np.testing.assert_allclose(g["freed_local_variance"][:, 1], [[1e-6, 0.0], [0.002, 0.001]])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["local_pca_dimension", "twonn_dimension"]
+__all__ = ["local_pca_dimension", "local_spectrum", "twonn_dimension"]
 
 
 def _subsample(x: np.ndarray, max_points: int, seed: int) -> np.ndarray:
@@ -54,6 +54,34 @@ def local_pca_dimension(
     return int(np.median(est.dimension_pw_))
 
 
+def local_spectrum(
+    points: ArrayLike, n_neighbors: int = 100, max_points: int = 3000, seed: int = 0
+) -> np.ndarray:
+    """Median over points of the descending covariance eigenvalues ``(k,)`` of each point's
+    neighbourhood (the point and its ``n_neighbors`` nearest neighbours) in ``points`` ``(n, k)``.
+
+    In units of ``points`` squared: for latent means, prior units, like the activity. Along
+    the manifold an eigenvalue grows with the neighbourhood's size; across it, it is the
+    local thickness, which is what a broken constraint adds (a ring's width stays inside the
+    two latent directions that embed the circle, so it shows here and not as a new one).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(points, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"points must be (n, k), got {x.shape}")
+    if x.shape[1] == 0 or len(x) < 2:
+        return np.zeros(x.shape[1])
+    x = _subsample(x, max_points, seed)
+    k = min(n_neighbors, len(x) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
+    hoods = x[idx]  # (n, k + 1, d)
+    centred = hoods - hoods.mean(axis=1, keepdims=True)
+    cov = np.einsum("nki,nkj->nij", centred, centred) / k
+    eig = np.linalg.eigvalsh(cov)[:, ::-1]
+    return np.median(np.maximum(eig, 0.0), axis=0)
+
+
 def twonn_dimension(points: ArrayLike, max_points: int = 3000, seed: int = 0) -> float:
     """TwoNN intrinsic-dimension estimate of ``points`` ``(n, k)`` (a float)."""
     import skdim
@@ -64,4 +92,8 @@ def twonn_dimension(points: ArrayLike, max_points: int = 3000, seed: int = 0) ->
     x = _subsample(x, max_points, seed)
     # duplicates make the ratio of neighbour distances undefined
     x = np.unique(x, axis=0)
+    if x.shape[1] == 1:
+        # TwoNN needs only distances; scikit-dimension refuses one column, and a zero column
+        # leaves every distance as it is
+        x = np.column_stack([x, np.zeros(len(x))])
     return float(skdim.id.TwoNN().fit(x).dimension_)

@@ -127,7 +127,7 @@ def train(
 def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: str | Path) -> Path:
     """Measure relevance, local dof, latent means, traversals (and the linear theory check)
     of one trained model on the test split, and write ``evaluation.h5``."""
-    from symvae.dof import local_pca_dimension, twonn_dimension
+    from symvae.dof import local_pca_dimension, local_spectrum, twonn_dimension
     from symvae.relevance import latent_relevance, threshold_scan
     from symvae.vae import load_model
 
@@ -142,6 +142,9 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
     points = mu[:, relevant_idx]
     local_dof = local_pca_dimension(points, **_dof_kwargs(spec))
     twonn = twonn_dimension(points, max_points=spec.local_dof.max_points)
+    spectrum = local_spectrum(
+        points, n_neighbors=spec.local_dof.n_neighbors, max_points=spec.local_dof.max_points
+    )
     m = min(spec.relevance.n_latent_samples, len(x_test))
 
     with atomic_h5(out) as f:
@@ -161,6 +164,11 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
         f["posterior_width"] = rel.posterior_width
         f["kl"] = rel.kl
         f["order"] = order
+        f["local_spectrum"] = spectrum
+        f["local_spectrum"].attrs["description"] = (
+            "median over test events of the descending covariance eigenvalues of the "
+            "neighbourhoods of latent means in the relevant directions (prior units)"
+        )
         f["relevant"] = rel.relevant(threshold)
         f["threshold_scan/thresholds"] = np.asarray(spec.relevance.scan)
         f["threshold_scan/n_relevant"] = threshold_scan(rel.activity, spec.relevance.scan)

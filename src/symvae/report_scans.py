@@ -69,6 +69,7 @@ def _xscale(ax: Axes, values: np.ndarray, parameter: str) -> None:
     elif np.any(values == 0) and np.sum(values > 0) >= 2:
         positive = values[values > 0]
         ax.set_xscale("symlog", linthresh=float(positive.min()))
+        ax.set_xlim(left=-0.3 * float(positive.min()))
     ax.set_xlabel(_LABELS.get(parameter, parameter), fontsize=8)
 
 
@@ -134,6 +135,13 @@ def _dof_page(name: str, scan: Mapping[str, Any]) -> Figure:
     return fig
 
 
+def _median_band(ax: Axes, x: np.ndarray, y: np.ndarray, label: str, **kw: Any) -> None:
+    """Median over seeds (axis 1) with min–max error bars."""
+    med = np.median(y, axis=1)
+    err = [med - y.min(axis=1), y.max(axis=1) - med]
+    ax.errorbar(x, med, yerr=err, marker="o", ms=3, capsize=2, label=label, **kw)
+
+
 def _breaking_page(name: str, scan: Mapping[str, Any]) -> Figure:
     from symvae.report import _header, _new_page
 
@@ -144,54 +152,64 @@ def _breaking_page(name: str, scan: Mapping[str, Any]) -> Figure:
     lines = [
         (scan["description"] + " " if scan["description"] else "")
         + f"Left: relevance (activity) of the latent directions beyond the count at "
-        f"{label} = {values[0]:g} (the directions the constraint removed), median over seeds "
-        "with min–max bars; right: the count of relevant directions."
+        f"{label} = {values[0]:g} (new directions the broken constraint needs). Middle: the "
+        "local variance of the latent means beyond the analytic dof (a broken constraint that "
+        "the directions already in use can hold, as the ring's width in the plane of its two "
+        "directions, shows here). Right: relevant count and median local dof. Medians over "
+        "seeds with min–max bars; stars: the reference sample."
     ]
     y0 = _header(fig, f"Constraint breaking: {name}", lines)
-    ax1 = fig.add_axes((0.07, 0.10, 0.40, y0 - 0.18))
-    ax2 = fig.add_axes((0.57, 0.10, 0.38, y0 - 0.18))
-    for process, d in procs.items():
+    h = y0 - 0.18
+    ax1 = fig.add_axes((0.06, 0.10, 0.26, h))
+    ax2 = fig.add_axes((0.39, 0.10, 0.26, h))
+    ax3 = fig.add_axes((0.72, 0.10, 0.25, h))
+    for d in procs.values():
         freed = np.asarray(d["freed_activity"], dtype=np.float64)  # (points, seeds, k)
-        base = int(d["exact_count"])
+        local = np.asarray(d.get("freed_local_variance", np.zeros((len(values), 1, 0))))
+        base, dof = int(d["exact_count"]), int(d["dof"])
         for k in range(min(4, freed.shape[2])):
-            med = np.median(freed[:, :, k], axis=1)
-            err = [med - freed[:, :, k].min(axis=1), freed[:, :, k].max(axis=1) - med]
-            ax1.errorbar(
-                values,
-                med,
-                yerr=err,
-                marker="o",
-                ms=3,
-                capsize=2,
-                label=f"{process}: direction {base + k + 1}",
-            )
-        n_rel = np.asarray(d["n_relevant"], dtype=np.float64)
-        ax2.plot(values, np.median(n_rel, axis=1), "o-", label=f"{process}")
-        ax2.axhline(base, color="0.5", ls=":", lw=1)
+            if np.nanmax(freed[:, :, k]) < 0.01:
+                continue
+            _median_band(ax1, values, freed[:, :, k], f"direction {base + k + 1}", color=f"C{k}")
+        for k in range(min(3, local.shape[2])):
+            if np.max(local[:, :, k]) <= 0:
+                continue
+            _median_band(ax2, values, np.maximum(local[:, :, k], 1e-8), f"local direction "
+                         f"{dof + k + 1}", color=f"C{k}")  # fmt: skip
+        _median_band(ax3, values, np.asarray(d["n_relevant"], float), "relevant count", color="C0")
+        _median_band(ax3, values, np.asarray(d["local_dof"], float), "local dof", color="C1")
+        ax3.axhline(dof, color="0.4", ls="--", lw=1)
         if "reference_activity" in d:
+            x_ref = values.max() * 2.0 if values.max() > 0 else 1.0
             ref = np.asarray(d["reference_activity"], dtype=np.float64)[:, base : base + 4]
-            x_ref = values.max() * 1.6 if values.max() > 0 else 1.0
             for k in range(ref.shape[1]):
-                ax1.plot([x_ref] * ref.shape[0], ref[:, k], "*", ms=8, color=f"C{k}")
+                if np.max(ref[:, k]) >= 0.01:
+                    ax1.plot([x_ref] * len(ref), ref[:, k], "*", ms=8, color=f"C{k}")
+            ref_local = np.asarray(d.get("reference_local_variance", np.zeros((1, 0))))
+            for k in range(min(3, ref_local.shape[1])):
+                if np.max(ref_local[:, k]) > 0:
+                    ax2.plot([x_ref] * len(ref_local), ref_local[:, k], "*", ms=8, color=f"C{k}")
             ref_n = np.asarray(d["reference_n_relevant"], dtype=np.float64)
-            ax2.plot(
-                [x_ref] * len(ref_n),
-                ref_n,
-                "*",
-                ms=9,
-                color="C3",
-                label=f"{_str(d.get('reference', 'reference'))} (stars)",
-            )
-            ax1.annotate(_str(d.get("reference", "")), (x_ref, 0.02), fontsize=7, ha="center")
-    for ax in (ax1, ax2):
+            ax3.plot([x_ref] * len(ref_n), ref_n, "*", ms=9, color="C0")
+            for ax in (ax1, ax3):
+                ax.annotate(_str(d.get("reference", "")), (x_ref, 0.05), fontsize=6, ha="center",
+                            xycoords=("data", "axes fraction"))  # fmt: skip
+    for ax in (ax1, ax2, ax3):
         _xscale(ax, values, scan["parameter"])
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=7)
+    if not ax1.get_legend_handles_labels()[0]:
+        ax1.text(0.05, 0.5, "no new latent direction:\nthe broken constraint stays in\nthe "
+                 "directions already in use", transform=ax1.transAxes, fontsize=8)  # fmt: skip
     ax1.axhline(0.1, color="0.5", ls="--", lw=1)
-    ax1.set_ylabel("relevance of the freed direction")
-    ax1.set_ylim(-0.02, 1.05)
-    ax1.legend(fontsize=7)
-    ax2.set_ylabel("relevant directions")
-    ax2.legend(fontsize=7)
+    ax1.set_ylabel("activity of the freed direction", fontsize=8)
+    ax1.set_ylim(-0.02, 1.1)
+    ax2.set_yscale("log")
+    ax2.set_ylabel("local variance of latent means (prior units)", fontsize=8)
+    ax3.set_ylabel("directions", fontsize=8)
+    ax3.set_ylim(bottom=0)
+    for ax in (ax1, ax2, ax3):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6)
     return fig
 
 
@@ -218,8 +236,8 @@ def _symmetry_page(name: str, scan: Mapping[str, Any]) -> Figure:
         ax.plot(values, np.maximum(d["mmd_p_value"], floor), "s--", label=f"{process}: MMD")
     ax.axhline(0.01, color="0.4", ls=":", lw=1)
     ax.set_yscale("log")
-    lo = min(float(np.nanmin(np.maximum(d["rank_p_value"], 1e-30))) for d in procs.values())
-    ax.set_ylim(max(lo / 10, 1e-30), 2)
+    lo = min(float(np.nanmin(np.maximum(d["rank_p_value"], 1e-300))) for d in procs.values())
+    ax.set_ylim(min(lo / 10, 1e-3), 2)
     ax.set_ylabel("p-value")
     _xscale(ax, values, scan["parameter"])
     ax.legend(fontsize=8)

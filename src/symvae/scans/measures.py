@@ -9,7 +9,10 @@ relevant count, the median local dof and the sorted activities of the latent dir
   span ``factor = value_hi / value_lo``;
 - ``measure breaking``: the activities of the directions beyond the count of the first
   point (the exact one): the directions a constraint removed regain relevance as it is
-  broken; a ``reference`` process (e.g. ISR on) is stored beside;
+  broken; and the local variance of the latent means beyond the analytic dof, which is
+  where a broken constraint shows when the directions already used can hold it (the ring's
+  width lives in the plane of its two latent directions); a ``reference`` process (e.g. ISR
+  on) is stored beside;
 - ``measure symmetry``: per point, the p-values of the rank test and the MMD confirmation
   that the named generator preserves the distribution (:func:`symmetry_pvalues`).
 """
@@ -99,6 +102,9 @@ class PointEvaluation:
     local_dof: float
     activity: NDArray[np.float64]
     """``(latent_dim,)`` activities in descending order."""
+    local_spectrum: NDArray[np.float64]
+    """``(n_relevant,)`` median local covariance eigenvalues of the latent means, descending
+    (empty in evaluation files written before it existed)."""
 
 
 def read_point(path: str | Path) -> PointEvaluation:
@@ -111,6 +117,7 @@ def read_point(path: str | Path) -> PointEvaluation:
                 n_relevant=int(f.attrs["n_relevant"]),
                 local_dof=float(f.attrs["local_dof"]),
                 activity=activity,
+                local_spectrum=np.asarray(f.get("local_spectrum", np.zeros(0)), dtype=np.float64),
             )
         except KeyError as err:
             raise DataError(f"{path}: not an evaluation file (missing {err.args[0]})") from None
@@ -170,8 +177,14 @@ def _stack_points(
     for i, row in enumerate(evals):
         for j, e in enumerate(row):
             act[i, j, : len(e.activity)] = e.activity
+    k = max(len(e.local_spectrum) for row in evals for e in row)
+    spectrum = np.zeros((len(evals), len(evals[0]), k))  # 0: no variance beyond the relevant
+    for i, row in enumerate(evals):
+        for j, e in enumerate(row):
+            spectrum[i, j, : len(e.local_spectrum)] = e.local_spectrum
     return {
         "seeds": np.array([e.seed for e in evals[0]], dtype=np.int64),
+        "local_spectrum": spectrum,
         "n_relevant": np.array([[e.n_relevant for e in row] for row in evals], dtype=np.float64),
         "local_dof": np.array([[e.local_dof for e in row] for row in evals], dtype=np.float64),
         "activity": act,
@@ -251,10 +264,14 @@ def collect_scan(
                 base = round(float(np.median(arrays["n_relevant"][0])))
                 g.attrs["exact_count"] = base
                 g["freed_activity"] = arrays["activity"][:, :, base:]
+                # a constraint broken inside the latent directions that are already used
+                # (the ring's width) adds local thickness beyond the exact dof instead
+                g["freed_local_variance"] = arrays["local_spectrum"][:, :, spec.dof :]
                 if reference:
                     ref = _stack_points([reference])
                     g["reference_activity"] = ref["activity"][0]
                     g["reference_n_relevant"] = ref["n_relevant"][0]
+                    g["reference_local_variance"] = ref["local_spectrum"][0][:, spec.dof :]
                     g.attrs["reference"] = scan.reference
     return Path(out)
 
