@@ -249,3 +249,17 @@ def test_paper_profile_dry_run():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert "ttbar_decays" in out or "generate_chunk" in out
+
+
+@pytest.mark.workflow
+def test_scans_profile_dry_run(tmp_path):
+    # a fresh results folder: every scan point of the profile is planned
+    proc = subprocess.run(
+        [*SNAKEMAKE, "-n", "--profile", "profiles/scans", "--config", f"results={tmp_path}",
+         "--quiet", "rules"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    for rule in ("scan_train", "scan_generate", "scan_event_features", "scan_collect"):
+        assert rule in out
