@@ -61,6 +61,11 @@ def read_scans(paths: Mapping[str, str | Path]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _intro(scan: Mapping[str, Any]) -> str:
+    """The scan's own description, as the start of a page's text."""
+    return scan["description"] + " " if scan["description"] else ""
+
+
 def _xscale(ax: Axes, values: np.ndarray, parameter: str) -> None:
     if parameter == "vae.latent_dim":
         ax.set_xticks(values)
@@ -104,14 +109,11 @@ def _dof_page(name: str, scan: Mapping[str, Any]) -> Figure:
     n_seeds = groups[0]["seeds"].shape[0] if groups else 0
     label = _LABELS.get(scan["parameter"], scan["parameter"])
     lines = [
-        (scan["description"] + " ") if scan["description"] else "",
-    ]
-    lines[0] += (
-        f"Relevant count (blue) and median local dof (orange) against the {label}, "
+        _intro(scan) + f"Relevant count (blue) and median local dof (orange) against the {label}, "
         f"{n_seeds} seed(s) per point (bands: min–max over seeds). Shaded: the plateau, the "
         f"widest run of values where the median local dof equals the analytic dof (dashed); "
         f"required span ×{scan['min_plateau']:g}."
-    )
+    ]
     y0 = _header(fig, f"Scan: {name}", lines)
     n = len(procs)
     cols = 4 if n > 6 else max(1, min(3, n))
@@ -150,8 +152,7 @@ def _breaking_page(name: str, scan: Mapping[str, Any]) -> Figure:
     label = _LABELS.get(scan["parameter"], scan["parameter"])
     procs = scan["processes"]
     lines = [
-        (scan["description"] + " " if scan["description"] else "")
-        + f"Left: relevance (activity) of the latent directions beyond the count at "
+        _intro(scan) + f"Left: relevance (activity) of the latent directions beyond the count at "
         f"{label} = {values[0]:g} (new directions the broken constraint needs). Middle: the "
         "local variance of the latent means beyond the analytic dof (a broken constraint that "
         "the directions already in use can hold, as the ring's width in the plane of its two "
@@ -222,7 +223,7 @@ def _symmetry_page(name: str, scan: Mapping[str, Any]) -> Figure:
     procs = scan["processes"]
     sym = next((_str(d.get("symmetry", "")) for d in procs.values()), "")
     lines = [
-        (scan["description"] + " " if scan["description"] else "")
+        _intro(scan)
         + f"p-value that the generator '{sym}' preserves the distribution, against the {label}: "
         "the Stein rank test (E[∇f·Ax] = 0 for cubic test functions, the powerful one) and "
         "the MMD between the data and the data moved by exp(tA) (Bonferroni over three t). "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -154,18 +154,9 @@ class ScanSetting:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary of the settings (without the resolved point specs)."""
-        return {
-            "name": self.name,
-            "parameter": self.parameter,
-            "values": list(self.values),
-            "processes": list(self.processes),
-            "seeds": list(self.seeds),
-            "measure": self.measure,
-            "description": self.description,
-            "symmetry": self.symmetry,
-            "reference": self.reference,
-            "min_plateau": self.min_plateau,
-        }
+        from symvae.config import _plain
+
+        return _plain({f.name: getattr(self, f.name) for f in fields(self) if f.name != "points"})
 
 
 def _set(d: dict[str, Any], section: str, key: str, value: Any) -> dict[str, Any]:
@@ -270,5 +261,5 @@ def scan_settings(
             p: tuple(_check_value(scan, processes[p], v, f"{key}", schema) for v in scan.values)
             for p in names
         }
-        out[name] = ScanSetting(**{**scan.__dict__, "points": points})
+        out[name] = replace(scan, points=points)
     return out
