@@ -92,6 +92,7 @@ def test_point_specs_replace_one_setting():
         ({"parameter": "vae.bta", "values": [1, 2], "processes": ["ring"]}, "bta"),
         ({"parameter": "params.radiu", "values": [1, 2], "processes": ["ring"]}, "radiu"),
         ({"parameter": "vae.beta", "values": ["a", 2], "processes": ["ring"]}, "finite numbers"),
+        ({"parameter": "vae.beta", "values": [2, 1, 4], "processes": ["ring"]}, "increasing order"),
         (
             {"parameter": "params.width", "values": [0, 1], "processes": ["ring"], "measure": "symmetry"},
             "symmetry",

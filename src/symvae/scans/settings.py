@@ -252,10 +252,15 @@ def scan_settings(
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
             for v in scan.values
         )
-        if not numeric or (measure == "dof" and min(scan.values) <= 0):
+        log_grid = measure != "dof" or (
+            numeric
+            and min(scan.values) > 0
+            and all(a < b for a, b in zip(scan.values, scan.values[1:], strict=False))
+        )
+        if not numeric or not log_grid:
             raise ConfigError(
                 f"{key}.values': {list(scan.values)}: give finite numbers"
-                + (" > 0 (a log grid)" if measure == "dof" else "")
+                + (" > 0 in increasing order (a log grid)" if measure == "dof" else "")
             )
         points = {
             p: tuple(_check_value(scan, processes[p], v, f"{key}", schema) for v in scan.values)
