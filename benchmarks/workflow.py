@@ -42,8 +42,8 @@ IMPORTS = {
     "summarize": "import symvae.pipeline",
     "plot_process": "import symvae.report",
     "report": "import symvae.report",
-    "invariance_curve": "import symvae.kernels.steps",
-    "invariance_summary": "import symvae.kernels.steps",
+    "invariance_curve": "import symvae.invariance.steps",
+    "invariance_summary": "import symvae.invariance.steps",
 }
 
 

@@ -24,7 +24,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.kernels.steps import summarize_invariance
+    from symvae.invariance.steps import summarize_invariance
 
     if args.files is None:
         cfg = load_config(args.config)

@@ -9,14 +9,14 @@ from conftest import EE_MUMU_SETTINGS, tiny_config
 
 from symvae.config import load_config
 from symvae.errors import ConfigError, DataError
-from symvae.kernels import (
+from symvae.invariance import (
     SphereZonalKernel,
     legendre_table,
     sphere_learning_curve,
     uniform_sphere,
 )
-from symvae.kernels.experiments import _sphere_draw, _zonal_sum
-from symvae.kernels.steps import read_curve, run_setting, summarize_invariance
+from symvae.invariance.experiments import _sphere_draw, _zonal_sum
+from symvae.invariance.steps import read_curve, run_setting, summarize_invariance
 
 TINY_TORUS = {
     "space": "torus",

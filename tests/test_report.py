@@ -511,7 +511,7 @@ def test_error_while_rendering_removes_temporary_file(
 @pytest.fixture(scope="module")
 def invariance_curve(tmp_path_factory) -> Path:
     from symvae.config import InvarianceSetting
-    from symvae.kernels.steps import run_setting
+    from symvae.invariance.steps import run_setting
 
     setting = InvarianceSetting.from_dict(
         {

@@ -34,7 +34,7 @@ _SUBMODULES = {
     "dof",
     "events",
     "io",
-    "kernels",
+    "invariance",
     "pipeline",
     "plotting",
     "relevance",

@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from symvae.kernels.steps import read_curve
+from symvae.invariance.steps import read_curve
 from symvae.plotting.invariance import plot_learning_curves, plot_multiplier
 
 __all__ = ["invariance_pages", "read_curves"]

@@ -1,6 +1,6 @@
 """Learning curves of plain and group-invariant kernel ridge regression, with theory lines.
 
-The inputs are the mappings returned by :func:`symvae.kernels.steps.read_curve`: risks
+The inputs are the mappings returned by :func:`symvae.invariance.steps.read_curve`: risks
 ``(seed, n)`` for both learners, their deterministic-equivalent predictions (when the setting
 has a known spectrum) and the measured and predicted effective-sample multipliers.
 """

@@ -7,7 +7,7 @@ global, rotation-invariant scale); the invariant learner uses the same kernel av
 rotation group ``{exp(tA): t ∈ [0, 2π)}`` of a 3×3 antisymmetric generator ``A`` (default
 ``L_z``, the rotation about z), by the trapezoid rule over equally spaced angles. The measured
 learning curves give the effective-sample multiplier ``n_eff/n``
-(:func:`~symvae.kernels.theory.effective_sample_multiplier`).
+(:func:`~symvae.invariance.theory.effective_sample_multiplier`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from scipy.spatial.distance import pdist
 
 from symvae.errors import ConfigError, DataError
 from symvae.events.store import Events, read_events
-from symvae.kernels.experiments import _blas_limit, _bootstrap_multiplier, curve_slope
-from symvae.kernels.krr import DEFAULT_LAMBDAS, select_ridge
-from symvae.kernels.theory import effective_sample_multiplier
+from symvae.invariance.experiments import _blas_limit, _bootstrap_multiplier, curve_slope
+from symvae.invariance.krr import DEFAULT_LAMBDAS, select_ridge
+from symvae.invariance.theory import effective_sample_multiplier
 
 __all__ = [
     "LZ",
@@ -396,7 +396,7 @@ def event_learning_curve(
 
     Per seed, disjoint test, validation and training subsets of the events are drawn (a seeded
     permutation), labels are ``y = f + σ·std(f)·ε`` with ε standard normal, λ is chosen on the
-    noise-free validation targets (:func:`~symvae.kernels.krr.select_ridge`), and both learners
+    noise-free validation targets (:func:`~symvae.invariance.krr.select_ridge`), and both learners
     are fitted on nested training sets (the first n of the draw; same points for both).
 
     ``inputs`` are 3-momenta (GeV) ``(N, P, 3)`` (:func:`event_inputs`) and ``target`` the
@@ -406,7 +406,7 @@ def event_learning_curve(
     over the N events; ``generator`` and ``n_angles`` define the group
     (:class:`AxialRotations`); ``lengthscale`` is in units of the RMS ``|p|`` (default: median
     heuristic, :meth:`GaussianEventKernel.from_inputs`); ``lams`` is the coarse λ grid (default
-    :data:`~symvae.kernels.krr.DEFAULT_LAMBDAS`); ``on_edge`` is ``"flag"`` or ``"raise"`` for a
+    :data:`~symvae.invariance.krr.DEFAULT_LAMBDAS`); ``on_edge`` is ``"flag"`` or ``"raise"`` for a
     λ limited by its grid; with ``center`` both learners fit the labels minus their training
     mean and add it back (the kernel need not learn the constant); ``n_boot`` bootstrap
     resamples of the seeds give the uncertainties; the plain learner (the expensive one) is

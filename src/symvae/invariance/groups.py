@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from symvae.kernels.torus import (
+from symvae.invariance.torus import (
     DEFAULT_C,
     DEFAULT_T,
     TorusKernel,

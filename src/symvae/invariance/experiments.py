@@ -1,7 +1,7 @@
 """Learning curves of plain and group-invariant KRR on the torus, with their predictions.
 
 The setting of Tahmasebi & Jegelka (2023) made concrete: uniform inputs on T^d, the Sobolev
-kernel of :class:`~symvae.kernels.torus.TorusKernel`, a G-invariant target that is "hard at its
+kernel of :class:`~symvae.invariance.torus.TorusKernel`, a G-invariant target that is "hard at its
 smoothness" (per invariant eigenfunction, coefficient² ∝ ``|k|^−(2s + D)`` with random signs,
 D the dimension the target fills, ``‖f*‖ = 1``, no constant term), labels with Gaussian noise
 σ, and λ validated on a noise-free validation set. Training sets are nested within a seed (the
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from symvae.kernels.groups import (
+from symvae.invariance.groups import (
     InvariantBasis,
     SphereZonalKernel,
     TorusGroup,
@@ -29,13 +29,13 @@ from symvae.kernels.groups import (
     make_group,
     uniform_sphere,
 )
-from symvae.kernels.krr import DEFAULT_LAMBDAS, RidgeSelection, select_ridge
-from symvae.kernels.theory import (
+from symvae.invariance.krr import DEFAULT_LAMBDAS, RidgeSelection, select_ridge
+from symvae.invariance.theory import (
     asymptotic_exponent,
     effective_sample_multiplier,
     learning_curve_prediction,
 )
-from symvae.kernels.torus import DEFAULT_C, TorusKernel
+from symvae.invariance.torus import DEFAULT_C, TorusKernel
 
 __all__ = [
     "LearningCurve",
@@ -228,7 +228,7 @@ class _CoefDesign:
     """One seed's fits through the basis coefficients (features kept in memory).
 
     With fewer eigenfunctions than points (m < n) the fit is solved in feature form
-    (:func:`~symvae.kernels.krr.krr_fit_primal`, coefficients ``√μ ⊙ w``), which is cheap and
+    (:func:`~symvae.invariance.krr.krr_fit_primal`, coefficients ``√μ ⊙ w``), which is cheap and
     stable where the Gram matrix is singular; otherwise in dual form (coefficients
     ``μ ⊙ Φᵀα``). The excess risk is ``‖c − a*‖²``.
     """
@@ -497,8 +497,8 @@ def torus_learning_curve(
     d:
         Dimension of the torus.
     group:
-        A :class:`~symvae.kernels.groups.TorusGroup` or a name for
-        :func:`~symvae.kernels.groups.make_group`.
+        A :class:`~symvae.invariance.groups.TorusGroup` or a name for
+        :func:`~symvae.invariance.groups.make_group`.
     ns:
         Training-set sizes of the invariant learner (and of the plain one unless ``ns_plain``).
     seeds:
@@ -510,13 +510,13 @@ def torus_learning_curve(
     ns_plain:
         Sizes for the plain learner (e.g. reaching ``|G| max(ns)`` for the multiplier).
     c, k_max:
-        Kernel offset and frequency cut-off (see :class:`~symvae.kernels.torus.TorusKernel`).
+        Kernel offset and frequency cut-off (see :class:`~symvae.invariance.torus.TorusKernel`).
     target_dim:
         D, the dimension the target fills (default ``d_eff`` of the group).
     n_val:
         Size of the noise-free validation set.
     lams:
-        Coarse λ grid (default :data:`~symvae.kernels.krr.DEFAULT_LAMBDAS`, 1e-10…1e2).
+        Coarse λ grid (default :data:`~symvae.invariance.krr.DEFAULT_LAMBDAS`, 1e-10…1e2).
     on_edge:
         ``"raise"`` or ``"flag"`` when a validated λ is limited by the grid.
     n_boot:
@@ -573,9 +573,9 @@ def sphere_learning_curve(
 ) -> LearningCurve:
     """Learning curves of plain and z-rotation-invariant KRR on S² (``d = 2``, ``d_eff = 1``).
 
-    The kernel is :class:`~symvae.kernels.groups.SphereZonalKernel` (``μ_ℓ = (c +
+    The kernel is :class:`~symvae.invariance.groups.SphereZonalKernel` (``μ_ℓ = (c +
     ℓ(ℓ+1))^−s``, RKHS ``H^s(S²)``, truncated at ``l_max``); the invariant learner uses its
-    closed-form average over rotations about z (:class:`~symvae.kernels.groups.ZRotations`),
+    closed-form average over rotations about z (:class:`~symvae.invariance.groups.ZRotations`),
     whose eigenfunctions are the zonal harmonics ``Y_ℓ0``. The target is zonal and hard at its
     smoothness in one dimension (energy ``∝ (ℓ(ℓ+1))^−(2s + 1)/2`` per ``Y_ℓ0``, unit norm).
     The other arguments are those of :func:`torus_learning_curve`. Expect slopes that

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symvae.kernels import (
+from symvae.invariance import (
     HalfShifts,
     InvariantBasis,
     Permutations,
@@ -30,7 +30,7 @@ from symvae.kernels import (
     torus_learning_curve,
     uniform_sphere,
 )
-from symvae.kernels.experiments import _CoefDesign, _GramDesign, _plain_chunks
+from symvae.invariance.experiments import _CoefDesign, _GramDesign, _plain_chunks
 
 GROUPS = {
     "half_shifts": lambda: HalfShifts(3),

@@ -77,7 +77,7 @@ def run_setting(
 
 
 def _measure(setting: InvarianceSetting, events: str | Path | None) -> Any:
-    from symvae.kernels import experiments
+    from symvae.invariance import experiments
 
     s = setting
     common: dict[str, Any] = {
@@ -99,7 +99,7 @@ def _measure(setting: InvarianceSetting, events: str | Path | None) -> Any:
         )
     if events is None:
         raise ConfigError(f"invariance setting '{s.name}': space 'events' needs an events file")
-    from symvae.kernels.events import event_learning_curve, load_event_regression
+    from symvae.invariance.events import event_learning_curve, load_event_regression
 
     inputs, target = load_event_regression(events, s.target)
     return event_learning_curve(

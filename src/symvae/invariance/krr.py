@@ -2,7 +2,7 @@
 
 Parametrization: ``(K + nλ I) α = y``, prediction ``f̂(x) = Σ_j α_j K(x, x_j)``; the ridge
 ``δ = nλ`` is the quantity that enters the deterministic equivalent
-(:mod:`symvae.kernels.theory`).
+(:mod:`symvae.invariance.theory`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from symvae.kernels.theory import grid_edge_hit
+from symvae.invariance.theory import grid_edge_hit
 
 __all__ = [
     "DEFAULT_LAMBDAS",
@@ -114,7 +114,7 @@ class RidgeSelection:
         Index of the selected λ in ``lams``.
     at_edge:
         Whether the coarse-grid optimum is limited by the grid (an end point where the
-        validation error still falls; see :func:`symvae.kernels.theory.grid_edge_hit`).
+        validation error still falls; see :func:`symvae.invariance.theory.grid_edge_hit`).
     """
 
     lams: NDArray[np.float64]

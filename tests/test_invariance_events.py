@@ -11,7 +11,7 @@ from scipy.special import ive
 from symvae.errors import ConfigError, DataError
 from symvae.events import Events, write_events
 from symvae.events.pythia import generate_pythia
-from symvae.kernels.events import (
+from symvae.invariance.events import (
     LZ,
     AxialRotations,
     GaussianEventKernel,
@@ -22,7 +22,7 @@ from symvae.kernels.events import (
     pair_rapidity,
     qed_msq,
 )
-from symvae.kernels.experiments import _blas_limit
+from symvae.invariance.experiments import _blas_limit
 
 SQRT_S = 91.1876
 EE = EE_MUMU_SETTINGS

@@ -5,17 +5,17 @@ d-dimensional manifold, KRR with the group-averaged kernel reaches excess risk
 ``≍ (σ² vol(M/G)/n)^(s/(s + d_eff/2))`` with ``d_eff = dim(M/G)``. This subpackage makes the
 statement measurable on the torus (and checks the averaged kernel on S²):
 
-- :mod:`~symvae.kernels.torus`: the Sobolev kernel on T^d and its Fourier eigenbasis;
-- :mod:`~symvae.kernels.groups`: group actions, invariant eigenbases, averaged kernels;
-- :mod:`~symvae.kernels.krr`: KRR by Cholesky and ridge validation;
-- :mod:`~symvae.kernels.theory`: the deterministic-equivalent learning curve, exponents and the
+- :mod:`~symvae.invariance.torus`: the Sobolev kernel on T^d and its Fourier eigenbasis;
+- :mod:`~symvae.invariance.groups`: group actions, invariant eigenbases, averaged kernels;
+- :mod:`~symvae.invariance.krr`: KRR by Cholesky and ridge validation;
+- :mod:`~symvae.invariance.theory`: the deterministic-equivalent learning curve, exponents and the
   effective-sample multiplier;
-- :mod:`~symvae.kernels.experiments`: measured learning curves with their predictions.
+- :mod:`~symvae.invariance.experiments`: measured learning curves with their predictions.
 """
 
 from __future__ import annotations
 
-from symvae.kernels.experiments import (
+from symvae.invariance.experiments import (
     LearningCurve,
     curve_slope,
     hard_target_energies,
@@ -24,7 +24,7 @@ from symvae.kernels.experiments import (
     sphere_learning_curve,
     torus_learning_curve,
 )
-from symvae.kernels.groups import (
+from symvae.invariance.groups import (
     HalfShifts,
     InvariantBasis,
     Permutations,
@@ -37,7 +37,7 @@ from symvae.kernels.groups import (
     make_group,
     uniform_sphere,
 )
-from symvae.kernels.krr import (
+from symvae.invariance.krr import (
     DEFAULT_LAMBDAS,
     RidgeSelection,
     RidgeSelectionError,
@@ -46,7 +46,7 @@ from symvae.kernels.krr import (
     psd_clip,
     select_ridge,
 )
-from symvae.kernels.theory import (
+from symvae.invariance.theory import (
     EigenlearningPrediction,
     asymptotic_exponent,
     compress_spectrum,
@@ -57,7 +57,7 @@ from symvae.kernels.theory import (
     optimal_eigenlearning_risk,
     solve_kappa,
 )
-from symvae.kernels.torus import (
+from symvae.invariance.torus import (
     DEFAULT_C,
     DEFAULT_T,
     TorusKernel,
