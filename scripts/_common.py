@@ -63,8 +63,8 @@ def add_results_args(parser: argparse.ArgumentParser) -> None:
 def process_spec(args: argparse.Namespace) -> ProcessSpec:
     """The resolved spec, from Snakemake params or from ``--config``/``--process``
     (and ``--scan``)."""
-    if getattr(args, "spec", None) is not None:
-        return ProcessSpec.from_dict(args.spec)
+    if getattr(args, "spec", None) is not None:  # a rule's params: the stage's view
+        return ProcessSpec.from_view(args.spec)
     cfg = load_config(args.config)
     spec = cfg.process(args.process)
     if getattr(args, "scan", None):

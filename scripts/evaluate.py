@@ -2,8 +2,7 @@
 
 Relevance, posterior widths, KL, local degrees of freedom, latent means, traversals and,
 for linear_gaussian processes, the linear-VAE theory check. With ``--directions``, then the
-symmetry directions of the process from all its models (directions.h5, as
-scripts/directions.py). Snakemake rule ``evaluate`` does both for every seed of a process in
+symmetry directions of the process from all its models (directions.h5). Snakemake rule ``evaluate`` does both for every seed of a process in
 one job (torch and scikit-dimension load once). Standalone:
 
     python scripts/evaluate.py --config config.yaml --process ring \\

@@ -9,6 +9,18 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Real event files: the repository's own copies first, then the project's ../shared/data.
+DATA_DIRS = (ROOT / "data", ROOT.parent / "shared" / "data")
+
+
+def data_file(name: str) -> Path:
+    """A real event file by name (``data/`` of the repository, else ``../shared/data``);
+    the calling test is skipped where neither holds it."""
+    for folder in DATA_DIRS:
+        if (folder / name).exists():
+            return folder / name
+    pytest.skip(f"data file {name} not present (looked in {', '.join(map(str, DATA_DIRS))})")
+
 
 #: Pythia settings of e+e- -> Z/gamma* -> mu+mu- at the Z pole, no ISR/FSR (an exact 2-body state).
 EE_MUMU_SETTINGS = [

@@ -8,7 +8,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, tiny_config
+from conftest import DATA_DIRS, tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,8 +91,10 @@ def test_csv_reader_fuzz(tmp_path, header, rows):
     _read(path, {"source": "csv", "objects": [CSV_OBJ]})
 
 
-SHERPA = ROOT.parent / "shared" / "data" / "sherpa_ee_jjj.lhe"
-LHE_TEXT = SHERPA.read_text()[:20000] if SHERPA.exists() else None
+SHERPA = next(
+    (d / "sherpa_ee_jjj.lhe" for d in DATA_DIRS if (d / "sherpa_ee_jjj.lhe").exists()), None
+)
+LHE_TEXT = SHERPA.read_text()[:20000] if SHERPA else None
 
 
 @settings(

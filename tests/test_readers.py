@@ -10,6 +10,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 import pytest
+from conftest import data_file
 
 from symvae.errors import ConfigError, DataError
 from symvae.events import Events, read_events, write_events
@@ -17,17 +18,12 @@ from symvae.events.readers import READERS, read_events_from
 from symvae.events.readers.mapping import charge_from_pid
 from symvae.events.writers import write_csv, write_hepmc3, write_lhe, write_root_flat
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIELDS = ("px", "py", "pz", "E", "pid", "charge")
 PIDS = np.array([11, -11, 13, -13, 22, 211, -211, 2212, 2112, 21, 2, -1], dtype=np.int32)
 MUON_MASS = 0.10566
 
 
-def _data(name: str) -> Path:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"shared data file {path} not present (needs the project's ../shared/data)")
-    return path
+_data = data_file
 
 
 def _random_events(n: int = 500, counts: Any = 3, seed: int = 0) -> Events:
@@ -219,7 +215,7 @@ def test_cms_root() -> None:
     import uproot
 
     path = _data("cms_zmumu_2304ev.root")
-    events = read_events_from(CMS_ROOT_SPEC, base_dir=DATA)
+    events = read_events_from(CMS_ROOT_SPEC, base_dir=path.parent)
     assert len(events) == 2304
     assert set(ak.num(events.particles)) == {2}
     mass = _mass(_p4(events).sum(axis=1))
@@ -231,13 +227,13 @@ def test_cms_root() -> None:
 
 
 def test_cms_csv() -> None:
-    _data("cms_zmumu_run2011a.csv")
+    csv = _data("cms_zmumu_run2011a.csv")
     objs = [
         {"pt": f"pt{i}", "eta": f"eta{i}", "phi": f"phi{i}", "mass": MUON_MASS, "charge": f"Q{i}"}
         for i in (1, 2)
     ]
     events = read_events_from(
-        {"source": "csv", "path": "cms_zmumu_run2011a.csv", "objects": objs}, base_dir=DATA
+        {"source": "csv", "path": "cms_zmumu_run2011a.csv", "objects": objs}, base_dir=csv.parent
     )
     assert len(events) == 10583
     mass = _mass(_p4(events).sum(axis=1))

@@ -20,7 +20,6 @@ SCRIPTS = [
     "generate",
     "train",
     "evaluate",
-    "directions",
     "collect",
     "summarize",
     "report",
@@ -50,34 +49,30 @@ def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.Comp
     )
 
 
-SHARED = ROOT.parent / "shared" / "data"
-
-
 def _tiny_with_events() -> dict:
-    """The tiny config plus a RAMBO process (generate, merge, features) and, where the
-    shared data exist, the CMS file (ingest)."""
+    """The tiny config plus a RAMBO process (generate, merge, features) and the CMS file
+    of the repository's data/ (ingest)."""
     cfg = tiny_config()
     cfg["processes"]["rambo2"] = {
         "events": {"source": "rambo", "n_events": 1500, "chunks": 2, "params": {"n_particles": 2}},
         "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
         "dof": 2,
     }
-    cms = SHARED / "cms_zmumu_2304ev.root"
-    if cms.exists():
-        cfg["processes"]["cms"] = {
-            "events": {
-                "source": "root",
-                "path": str(cms),
-                "tree": "events",
-                "objects": [
-                    {"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1"},
-                    {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2"},
-                ],
-            },
-            "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
-            "dof": 4,
-            "exact": False,
-        }
+    cms = ROOT / "data" / "cms_zmumu_2304ev.root"
+    cfg["processes"]["cms"] = {
+        "events": {
+            "source": "root",
+            "path": str(cms),
+            "tree": "events",
+            "objects": [
+                {"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1"},
+                {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2"},
+            ],
+        },
+        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
+        "dof": 4,
+        "exact": False,
+    }
     cfg["invariance"] = {
         "defaults": {"seeds": 4, "plain_seeds": 2, "n_val": 100, "n_boot": 10},
         "settings": {

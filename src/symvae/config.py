@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from symvae.declared import STAGE_FIELDS, PartialSection, Undeclared, select
 from symvae.errors import ConfigError
 
 __all__ = [
@@ -168,6 +169,8 @@ class ProcessSpec:
     @property
     def has_events(self) -> bool:
         """Whether the process starts from collision events (else a toy generator)."""
+        if isinstance(self.events, Undeclared):
+            self.events["source"]  # raises: the stage did not declare the events
         return self.events is not None
 
     @property
@@ -188,8 +191,42 @@ class ProcessSpec:
         return "generated" if self.generated_events else "file"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-serialisable dictionary (stored as provenance in outputs)."""
-        return _plain(asdict(self))
+        """Plain, JSON-serialisable dictionary (stored as provenance in outputs). A spec
+        rebuilt from a stage's view (:meth:`from_view`) gives only the declared settings."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Undeclared):
+                continue
+            if isinstance(value, PartialSection):
+                value = value.declared()
+            elif dataclasses.is_dataclass(value):
+                value = asdict(value)
+            out[f.name] = value
+        return _plain(out)
+
+    def view(self, stage: str) -> dict[str, Any]:
+        """The settings that ``stage`` reads (:data:`symvae.declared.STAGE_FIELDS`), as a
+        plain dict for a workflow rule's params: ``{"stage": ..., "settings": {...}}``."""
+        return {"stage": stage, "settings": select(self.to_dict(), stage)}
+
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> ProcessSpec:
+        """Rebuild a spec from :meth:`view`: declared settings as usual, settings of which
+        only some keys are declared as :class:`~symvae.declared.PartialSection`, and every
+        other setting an :class:`~symvae.declared.Undeclared` that raises on use."""
+        stage, settings = str(view["stage"]), view["settings"]
+        full = cls.from_dict({"name": settings["name"], "dof": 0, **settings})
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            declared = [k for k in STAGE_FIELDS[stage] if k.partition(".")[0] == f.name]
+            if not declared:
+                kwargs[f.name] = Undeclared(f.name, stage)
+            elif f.name in declared or settings.get(f.name) is None:
+                kwargs[f.name] = getattr(full, f.name)
+            else:
+                kwargs[f.name] = PartialSection(f.name, settings[f.name], stage)
+        return cls(**kwargs)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ProcessSpec:
@@ -259,8 +296,42 @@ class InvarianceSetting:
         return [10 ** (lo + (hi - lo) * i / (num - 1)) for i in range(num)]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-serialisable dictionary (stored as provenance in outputs)."""
-        return _plain(asdict(self))
+        """Plain, JSON-serialisable dictionary (stored as provenance in outputs). A spec
+        rebuilt from a stage's view (:meth:`from_view`) gives only the declared settings."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Undeclared):
+                continue
+            if isinstance(value, PartialSection):
+                value = value.declared()
+            elif dataclasses.is_dataclass(value):
+                value = asdict(value)
+            out[f.name] = value
+        return _plain(out)
+
+    def view(self, stage: str) -> dict[str, Any]:
+        """The settings that ``stage`` reads (:data:`symvae.declared.STAGE_FIELDS`), as a
+        plain dict for a workflow rule's params: ``{"stage": ..., "settings": {...}}``."""
+        return {"stage": stage, "settings": select(self.to_dict(), stage)}
+
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> ProcessSpec:
+        """Rebuild a spec from :meth:`view`: declared settings as usual, settings of which
+        only some keys are declared as :class:`~symvae.declared.PartialSection`, and every
+        other setting an :class:`~symvae.declared.Undeclared` that raises on use."""
+        stage, settings = str(view["stage"]), view["settings"]
+        full = cls.from_dict({"name": settings["name"], "dof": 0, **settings})
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            declared = [k for k in STAGE_FIELDS[stage] if k.partition(".")[0] == f.name]
+            if not declared:
+                kwargs[f.name] = Undeclared(f.name, stage)
+            elif f.name in declared or settings.get(f.name) is None:
+                kwargs[f.name] = getattr(full, f.name)
+            else:
+                kwargs[f.name] = PartialSection(f.name, settings[f.name], stage)
+        return cls(**kwargs)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InvarianceSetting:

@@ -241,8 +241,14 @@ def _theory_check(
     g.attrs.update({"beta": cfg.beta, "sigma2": cfg.sigma2, "n_relevant": k})
 
 
-def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str | Path) -> Path:
-    """Merge the per-seed evaluations of one process into ``relevance.h5``."""
+def collect(
+    spec: ProcessSpec,
+    evaluations: Mapping[int, str | Path],
+    out: str | Path,
+    features: str | Path | None = None,
+) -> Path:
+    """Merge the per-seed evaluations of one process into ``relevance.h5``; the feature and
+    truth names come from ``features`` (the process's ``features.h5``) where given."""
     seeds = sorted(evaluations)
     rows: dict[str, list[np.ndarray]] = {
         k: [] for k in ("relevance", "posterior_width", "kl", "scan")
@@ -281,7 +287,7 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
         f["threshold_scan/n_relevant"] = np.stack(rows["scan"])
         if angles:
             f["theory/principal_angles_deg"] = _pad_stack(angles)
-        ff = _names_beside(spec, evaluations, seeds)
+        ff = _feature_names(features)
         f.attrs.update(
             {
                 "process": spec.name,
@@ -306,13 +312,9 @@ def collect(spec: ProcessSpec, evaluations: Mapping[int, str | Path], out: str |
     return Path(out)
 
 
-def _names_beside(
-    spec: ProcessSpec, evaluations: Mapping[int, str | Path], seeds: list[int]
-) -> dict[str, list[str]]:
-    """Names of features and truth variables, taken from the features file beside the
-    evaluations (``<process>/features.h5``)."""
-    features = Path(evaluations[seeds[0]]).parent.parent / "features.h5"
-    if not features.exists():
+def _feature_names(features: str | Path | None) -> dict[str, list[str]]:
+    """Names of features and truth variables of a ``features.h5`` (empty lists for none)."""
+    if features is None:
         return {"feature_names": [], "feature_units": [], "truth_names": []}
     with open_h5(features) as f:
         return {

@@ -49,9 +49,15 @@ def event_source(wildcards):
     return SYMVAE.process(wildcards.process).events["path"]
 
 
-def spec(wildcards):
-    """The resolved settings of one process, passed to its scripts as a plain dict."""
-    return SYMVAE.process(wildcards.process).to_dict()
+def settings(stage):
+    """Params of a rule: the settings of its process that ``stage`` reads, and no more
+    (symvae.declared.STAGE_FIELDS), so that changing any other setting re-runs nothing.
+    """
+
+    def view(wildcards):
+        return SYMVAE.process(wildcards.process).view(stage)
+
+    return view
 
 
 def process_models(wildcards):
@@ -77,10 +83,14 @@ def invariance_setting(wildcards):
     return SYMVAE.invariance[wildcards.setting].to_dict()
 
 
-def scan_spec(wildcards):
-    """The resolved settings of one scan point, as a plain dict."""
-    scan = SYMVAE.scans[wildcards.scan]
-    return scan.point_spec(wildcards.process, wildcards.point).to_dict()
+def scan_settings(stage):
+    """Params of a scan rule: the settings of one scan point that ``stage`` reads."""
+
+    def view(wildcards):
+        scan = SYMVAE.scans[wildcards.scan]
+        return scan.point_spec(wildcards.process, wildcards.point).view(stage)
+
+    return view
 
 
 def scan_point_features(wildcards):

@@ -14,7 +14,7 @@ rule generate_chunk:
         mem_mb=2000,
         runtime=60,
     params:
-        spec=spec,
+        spec=settings("events"),
     script:
         "../../scripts/generate_events.py"
 
@@ -33,7 +33,7 @@ rule merge_chunks:
     conda:
         "../../envs/events.yaml"
     params:
-        spec=spec,
+        spec=settings("events"),
     script:
         "../../scripts/merge_events.py"
 
@@ -52,7 +52,7 @@ rule ingest:
     conda:
         "../../envs/events.yaml"
     params:
-        spec=spec,
+        spec=settings("events"),
     script:
         "../../scripts/ingest_events.py"
 
@@ -71,6 +71,6 @@ rule event_features:
     conda:
         "../../envs/events.yaml"
     params:
-        spec=spec,
+        spec=settings("features"),
     script:
         "../../scripts/event_features.py"

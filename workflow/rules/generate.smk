@@ -10,6 +10,6 @@ rule generate:
     conda:
         "../../envs/core.yaml"
     params:
-        spec=spec,
+        spec=settings("toy"),
     script:
         "../../scripts/generate.py"

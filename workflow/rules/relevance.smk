@@ -17,14 +17,15 @@ rule evaluate:
         "../../envs/torch.yaml"
     threads: 1
     params:
-        spec=spec,
+        spec=settings("evaluate"),
     script:
         "../../scripts/evaluate.py"
 
 
 rule collect:
     input:
-        process_evaluations,
+        evaluations=process_evaluations,
+        features=f"{RESULTS}/{{process}}/features.h5",
     output:
         f"{RESULTS}/{{process}}/relevance.h5",
     log:
@@ -34,7 +35,7 @@ rule collect:
     conda:
         "../../envs/core.yaml"
     params:
-        spec=spec,
+        spec=settings("relevance"),
         seeds=SEEDS,
     script:
         "../../scripts/collect.py"
@@ -56,7 +57,9 @@ rule summarize:
         processes=PROCESSES,
         config={
             "seeds": SEEDS,
-            "processes": {p: s.to_dict() for p, s in SYMVAE.processes.items()},
+            "processes": {
+                p: s.view("relevance")["settings"] for p, s in SYMVAE.processes.items()
+            },
         },
     script:
         "../../scripts/summarize.py"

@@ -14,7 +14,7 @@ rule scan_generate:
     conda:
         "../../envs/core.yaml"
     params:
-        spec=scan_spec,
+        spec=scan_settings("toy"),
     script:
         "../../scripts/generate.py"
 
@@ -33,7 +33,7 @@ rule scan_event_features:
     conda:
         "../../envs/events.yaml"
     params:
-        spec=scan_spec,
+        spec=scan_settings("features"),
     script:
         "../../scripts/event_features.py"
 
@@ -55,7 +55,7 @@ rule scan_train:
         mem_mb=2000,
         runtime=60,
     params:
-        spec=scan_spec,
+        spec=scan_settings("train+evaluate"),
     script:
         "../../scripts/train.py"
 

@@ -14,6 +14,6 @@ rule train:
         mem_mb=2000,
         runtime=60,
     params:
-        spec=spec,
+        spec=settings("train"),
     script:
         "../../scripts/train.py"
