@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from symvae.config.scans import ScanSetting
 from symvae.errors import DataError
 from symvae.io.hdf5 import atomic_h5, open_h5, write_json_attr
 from symvae.provenance import provenance
-from symvae.scans.settings import ScanSetting
 
 __all__ = [
     "Plateau",

@@ -29,7 +29,8 @@ from typing import Any
 
 import jsonschema
 
-from symvae.config import ProcessSpec
+from symvae.config.checks import check_process
+from symvae.config.process import ProcessSpec, plain
 from symvae.errors import ConfigError
 
 __all__ = ["FEATURE_PARAMETERS", "MEASURES", "ScanSetting", "point_name", "scan_settings"]
@@ -154,9 +155,7 @@ class ScanSetting:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary of the settings (without the resolved point specs)."""
-        from symvae.config import _plain
-
-        return _plain({f.name: getattr(self, f.name) for f in fields(self) if f.name != "points"})
+        return plain({f.name: getattr(self, f.name) for f in fields(self) if f.name != "points"})
 
 
 def _set(d: dict[str, Any], section: str, key: str, value: Any) -> dict[str, Any]:
@@ -171,8 +170,6 @@ def _check_value(
     scan: ScanSetting, spec: ProcessSpec, value: Any, where: str, schema: Mapping[str, Any]
 ) -> ProcessSpec:
     """The point spec of ``spec`` at ``value``, validated like a config entry."""
-    from symvae.config import _check_process
-
     section, key = scan.section, scan.key
     if section == "params":
         if not spec.generator:
@@ -199,7 +196,7 @@ def _check_value(
             ) from None
     raw["description"] = f"{spec.description} [{scan.parameter} = {value}]"
     point = ProcessSpec.from_dict(raw)
-    _check_process(point, f"{where}.values ({scan.parameter} = {value})", {})
+    check_process(point, f"{where}.values ({scan.parameter} = {value})", {})
     return point
 
 
