@@ -7,8 +7,8 @@ one job (torch and scikit-dimension load once). Standalone:
 
     python scripts/evaluate.py --config config.yaml --process ring \\
         --features results/ring/features.h5 \\
-        --model results/ring/seed0/model.pt results/ring/seed1/model.pt \\
-        --out results/ring/seed0/evaluation.h5 results/ring/seed1/evaluation.h5
+        --models results/ring/seed0/model.pt results/ring/seed1/model.pt \\
+        --evaluations results/ring/seed0/evaluation.h5 results/ring/seed1/evaluation.h5
 """
 
 import argparse
@@ -19,9 +19,9 @@ from _common import add_process_args, process_spec, run
 def build(parser: argparse.ArgumentParser) -> None:
     add_process_args(parser)
     parser.add_argument("--features", required=True, help="input features.h5")
-    parser.add_argument("--model", required=True, nargs="+", help="input model.pt, one or more")
+    parser.add_argument("--models", required=True, nargs="+", help="input model.pt, one or more")
     parser.add_argument(
-        "--out", required=True, nargs="+", help="output evaluation.h5, one per --model"
+        "--evaluations", required=True, nargs="+", help="output evaluation.h5, one per model"
     )
     parser.add_argument(
         "--directions", help="also write the process's directions.h5 here (all models)"
@@ -36,32 +36,23 @@ def main(args: argparse.Namespace) -> None:
     from symvae.pipeline import evaluate
     from symvae.vae import set_threads
 
-    if len(args.model) != len(args.out):
-        raise ConfigError(f"{len(args.model)} --model files but {len(args.out)} --out files")
+    if len(args.models) != len(args.evaluations):
+        raise ConfigError(
+            f"{len(args.models)} --models files but {len(args.evaluations)} --evaluations files"
+        )
     set_threads(args.threads)
     spec = process_spec(args)
-    for model, out in zip(args.model, args.out, strict=True):
+    for model, out in zip(args.models, args.evaluations, strict=True):
         evaluate(spec, args.features, model, out)
     if args.directions:
         from symvae.directions.steps import analyze_directions
         from symvae.vae import load_model
 
-        seeds = [load_model(m).seed for m in args.model]
-        models = dict(zip(seeds, args.model, strict=True))
-        evaluations = dict(zip(seeds, args.out, strict=True))
+        seeds = [load_model(m).seed for m in args.models]
+        models = dict(zip(seeds, args.models, strict=True))
+        evaluations = dict(zip(seeds, args.evaluations, strict=True))
         analyze_directions(spec, args.features, models, evaluations, args.directions)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        spec=smk.params.spec,
-        features=smk.input.features,
-        model=list(smk.input.models),
-        out=list(smk.output.evaluations),
-        directions=smk.output.directions,
-        threads=smk.threads,
-    )
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -21,9 +21,5 @@ def main(args: argparse.Namespace) -> None:
     make_features(process_spec(args), args.out)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(spec=smk.params.spec, out=smk.output[0])
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -23,11 +23,5 @@ def main(args: argparse.Namespace) -> None:
     generate_event_chunk(process_spec(args), args.chunk, args.out)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        spec=smk.params.spec, chunk=int(smk.wildcards.chunk), out=smk.output[0]
-    )
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

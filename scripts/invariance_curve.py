@@ -8,7 +8,7 @@ Snakemake rule ``invariance_curve``. Standalone:
 
 import argparse
 
-from _common import load_config, run
+from _common import load_config, run, workflow_only
 
 
 def build(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +18,8 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--setting", required=True, help="name under invariance.settings")
     parser.add_argument("--events", help="events ROOT file (settings with space 'events')")
     parser.add_argument("--out", required=True, help="output curve file (HDF5)")
-    parser.set_defaults(setting_obj=None)
+    # a rule's params.setting_spec: the resolved setting, never typed by hand
+    parser.add_argument("--setting-spec", type=workflow_only, help=argparse.SUPPRESS)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -26,27 +27,18 @@ def main(args: argparse.Namespace) -> None:
     from symvae.errors import ConfigError
     from symvae.invariance.steps import run_setting
 
-    if args.setting_obj is None:
+    if args.setting_spec is None:
         cfg = load_config(args.config)
         if args.setting not in cfg.invariance:
             known = ", ".join(cfg.invariance) or "none"
             raise ConfigError(
                 f"{args.config}: no invariance setting '{args.setting}' (known: {known})"
             )
-        args.setting_obj = cfg.invariance[args.setting]
+        setting = cfg.invariance[args.setting]
     else:
-        args.setting_obj = InvarianceSetting.from_dict(args.setting_obj)
-    run_setting(args.setting_obj, args.out, events=args.events)
-
-
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        setting=smk.wildcards.setting,
-        setting_obj=smk.params.setting,
-        events=smk.input.events[0] if smk.input.events else None,
-        out=smk.output[0],
-    )
+        setting = InvarianceSetting.from_dict(args.setting_spec)
+    run_setting(setting, args.out, events=args.events)
 
 
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -9,7 +9,7 @@ Snakemake rule ``invariance_summary``. Standalone:
 import argparse
 from pathlib import Path
 
-from _common import load_config, run
+from _common import keyed, load_config, run
 
 
 def build(parser: argparse.ArgumentParser) -> None:
@@ -19,24 +19,18 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--results", default="results", help="results folder (default: %(default)s)"
     )
+    keyed(parser, "--curves", "each setting and its curve file (default: all, from --config)")
     parser.add_argument("--out", required=True, help="output summary.h5")
-    parser.set_defaults(files=None)
 
 
 def main(args: argparse.Namespace) -> None:
     from symvae.invariance.steps import summarize_invariance
 
-    if args.files is None:
+    if not args.curves:
         cfg = load_config(args.config)
-        args.files = {s: Path(args.results) / "invariance" / f"{s}.h5" for s in cfg.invariance}
-    summarize_invariance(args.files, args.out)
-
-
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        files=dict(zip(smk.params.settings, smk.input, strict=True)), out=smk.output[0]
-    )
+        args.curves = {s: Path(args.results) / "invariance" / f"{s}.h5" for s in cfg.invariance}
+    summarize_invariance(args.curves, args.out)
 
 
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -24,9 +24,5 @@ def main(args: argparse.Namespace) -> None:
     merge_events(process_spec(args), args.chunks, args.out)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(spec=smk.params.spec, chunks=list(smk.input), out=smk.output[0])
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -22,9 +22,5 @@ def main(args: argparse.Namespace) -> None:
     plot_overview(args.relevance, args.out)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(relevance=smk.input[0], out=smk.output[0])
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -9,15 +9,18 @@ Snakemake rule ``report``. Standalone:
 import argparse
 from pathlib import Path
 
-from _common import add_results_args, load_config, run
+from _common import add_results_args, keyed, load_config, run
 
 
 def build(parser: argparse.ArgumentParser) -> None:
     add_results_args(parser)
+    parser.add_argument("--summary", help="summary.h5 (default: from --config and --results)")
+    keyed(parser, "--relevance", "each process and its relevance.h5")
+    keyed(parser, "--features", "each event process and its features.h5")
+    keyed(parser, "--invariance", "each invariance setting and its curve file")
+    keyed(parser, "--directions", "each process and its directions.h5")
+    keyed(parser, "--scans", "each scan and its scans/<scan>.h5")
     parser.add_argument("--out", required=True, help="output report.pdf")
-    parser.set_defaults(
-        summary=None, relevance=None, features=None, invariance=None, directions=None, scans=None
-    )
 
 
 def main(args: argparse.Namespace) -> None:
@@ -47,17 +50,5 @@ def main(args: argparse.Namespace) -> None:
     )
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        summary=smk.input.summary,
-        relevance=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
-        features=dict(zip(smk.params.event_processes, smk.input.features, strict=True)),
-        invariance=dict(zip(smk.params.invariance, smk.input.invariance, strict=True)),
-        directions=dict(zip(smk.params.processes, smk.input.directions, strict=True)),
-        scans=dict(zip(smk.params.scans, smk.input.scans, strict=True)),
-        out=smk.output[0],
-    )
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

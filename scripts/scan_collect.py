@@ -34,14 +34,5 @@ def main(args: argparse.Namespace) -> None:
     collect_scan(scan, scan.inputs(args.results), args.out, reference)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        config=[dict(smk.config)],
-        scan=smk.wildcards.scan,
-        results=smk.params.results,
-        out=smk.output[0],
-    )
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -8,7 +8,7 @@ Snakemake rule ``summarize``. Standalone:
 import argparse
 from pathlib import Path
 
-from _common import load_config, run
+from _common import keyed, load_config, run, workflow_only
 
 
 def build(parser: argparse.ArgumentParser) -> None:
@@ -18,33 +18,27 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--results", default="results", help="results folder (default: %(default)s)"
     )
+    keyed(parser, "--relevance", "each process and its relevance.h5 (default: from --config)")
+    keyed(parser, "--directions", "each process and its directions.h5")
     parser.add_argument("--out", required=True, help="output summary.h5")
-    parser.set_defaults(files=None, config_dict=None, directions=None)
+    # a rule's params.settings: the settings recorded in the summary, never typed by hand
+    parser.add_argument("--settings", type=workflow_only, help=argparse.SUPPRESS)
 
 
 def main(args: argparse.Namespace) -> None:
     from symvae.pipeline import summarize
 
-    if args.files is None:
+    if not args.relevance:
         cfg = load_config(args.config)
-        args.files = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
+        args.relevance = {p: Path(args.results) / p / "relevance.h5" for p in cfg.processes}
         found = {p: Path(args.results) / p / "directions.h5" for p in cfg.processes}
         args.directions = {p: path for p, path in found.items() if path.exists()}
-        args.config_dict = {
+        args.settings = {
             "seeds": list(cfg.seeds),
-            "processes": {k: v.to_dict() for k, v in cfg.processes.items()},
+            "processes": {k: v.view("relevance")["settings"] for k, v in cfg.processes.items()},
         }
-    summarize(args.files, args.out, args.config_dict, args.directions)
-
-
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        files=dict(zip(smk.params.processes, smk.input.relevance, strict=True)),
-        directions=dict(zip(smk.params.processes, smk.input.directions, strict=True)),
-        out=smk.output[0],
-        config_dict=smk.params.config,
-    )
+    summarize(args.relevance, args.out, args.settings, args.directions)
 
 
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -51,18 +51,5 @@ def main(args: argparse.Namespace) -> None:
         evaluate(process_spec(args), args.features, args.out, args.evaluate)
 
 
-def from_snakemake(smk) -> argparse.Namespace:
-    return argparse.Namespace(
-        spec=smk.params.spec,
-        seed=int(smk.wildcards.seed),
-        features=smk.input.features,
-        out=smk.output.model,
-        evaluate=smk.output.get("evaluation"),
-        threads=smk.threads,
-        no_progress=False,
-        checkpoint_every=10.0,
-    )
-
-
 if __name__ == "__main__":
-    run(__doc__, build, main, globals().get("snakemake"), from_snakemake)
+    run(__doc__, build, main, globals().get("snakemake"))

@@ -1,6 +1,6 @@
 rule generate_chunk:
     output:
-        temp(f"{RESULTS}/{{process}}/events/chunk{{chunk}}.root"),
+        out=temp(f"{RESULTS}/{{process}}/events/chunk{{chunk}}.root"),
     log:
         f"{LOGS}/generate_chunk/{{process}}/chunk{{chunk}}.log",
     benchmark:
@@ -21,9 +21,9 @@ rule generate_chunk:
 
 rule merge_chunks:
     input:
-        event_chunks,
+        chunks=event_chunks,
     output:
-        f"{RESULTS}/{{process}}/events.root",
+        out=f"{RESULTS}/{{process}}/events.root",
     log:
         f"{LOGS}/merge_chunks/{{process}}.log",
     benchmark:
@@ -42,7 +42,7 @@ rule ingest:
     input:
         event_source,
     output:
-        f"{RESULTS}/{{process}}/events.root",
+        out=f"{RESULTS}/{{process}}/events.root",
     log:
         f"{LOGS}/ingest/{{process}}.log",
     benchmark:
@@ -59,9 +59,9 @@ rule ingest:
 
 rule event_features:
     input:
-        f"{RESULTS}/{{process}}/events.root",
+        events=f"{RESULTS}/{{process}}/events.root",
     output:
-        f"{RESULTS}/{{process}}/features.h5",
+        out=f"{RESULTS}/{{process}}/features.h5",
     log:
         f"{LOGS}/event_features/{{process}}.log",
     benchmark:

@@ -1,6 +1,6 @@
 rule generate:
     output:
-        f"{RESULTS}/{{process}}/features.h5",
+        out=f"{RESULTS}/{{process}}/features.h5",
     log:
         f"{LOGS}/generate/{{process}}.log",
     benchmark:

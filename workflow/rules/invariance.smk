@@ -6,7 +6,7 @@ rule invariance_curve:
     input:
         events=invariance_events,
     output:
-        f"{RESULTS}/invariance/{{setting}}.h5",
+        out=f"{RESULTS}/invariance/{{setting}}.h5",
     log:
         f"{LOGS}/invariance_curve/{{setting}}.log",
     benchmark:
@@ -15,16 +15,16 @@ rule invariance_curve:
         "../../envs/events.yaml"
     threads: 1
     params:
-        setting=invariance_setting,
+        setting_spec=invariance_setting,
     script:
         "../../scripts/invariance_curve.py"
 
 
 rule invariance_summary:
     input:
-        expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
+        curves=expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
     output:
-        f"{RESULTS}/invariance/summary.h5",
+        out=f"{RESULTS}/invariance/summary.h5",
     log:
         f"{LOGS}/invariance_summary.log",
     benchmark:
@@ -32,6 +32,6 @@ rule invariance_summary:
     conda:
         "../../envs/core.yaml"
     params:
-        settings=INVARIANCE,
+        curves=INVARIANCE,
     script:
         "../../scripts/invariance_summary.py"

@@ -27,7 +27,7 @@ rule collect:
         evaluations=process_evaluations,
         features=f"{RESULTS}/{{process}}/features.h5",
     output:
-        f"{RESULTS}/{{process}}/relevance.h5",
+        out=f"{RESULTS}/{{process}}/relevance.h5",
     log:
         f"{LOGS}/collect/{{process}}.log",
     benchmark:
@@ -36,7 +36,7 @@ rule collect:
         "../../envs/core.yaml"
     params:
         spec=settings("relevance"),
-        seeds=SEEDS,
+        evaluations=SEEDS,
     script:
         "../../scripts/collect.py"
 
@@ -46,7 +46,7 @@ rule summarize:
         relevance=expand(f"{RESULTS}/{{process}}/relevance.h5", process=PROCESSES),
         directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
     output:
-        f"{RESULTS}/summary.h5",
+        out=f"{RESULTS}/summary.h5",
     log:
         f"{LOGS}/summarize.log",
     benchmark:
@@ -54,8 +54,9 @@ rule summarize:
     conda:
         "../../envs/core.yaml"
     params:
-        processes=PROCESSES,
-        config={
+        relevance=PROCESSES,
+        directions=PROCESSES,
+        settings={
             "seeds": SEEDS,
             "processes": {
                 p: s.view("relevance")["settings"] for p, s in SYMVAE.processes.items()

@@ -1,8 +1,8 @@
 rule plot_process:
     input:
-        f"{RESULTS}/{{process}}/relevance.h5",
+        relevance=f"{RESULTS}/{{process}}/relevance.h5",
     output:
-        report(
+        out=report(
             f"{RESULTS}/{{process}}/overview.png",
             caption="../report/overview.rst",
             category="Processes",
@@ -28,7 +28,7 @@ rule report:
         directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
         scans=expand(f"{RESULTS}/scans/{{scan}}.h5", scan=SCANS),
     output:
-        report(
+        out=report(
             f"{RESULTS}/report.pdf",
             caption="../report/report_pdf.rst",
             category="Report",
@@ -41,9 +41,10 @@ rule report:
     conda:
         "../../envs/report.yaml"
     params:
-        processes=PROCESSES,
-        event_processes=EVENT_PROCESSES,
+        relevance=PROCESSES,
+        features=EVENT_PROCESSES,
         invariance=INVARIANCE,
+        directions=PROCESSES,
         scans=SCANS,
     script:
         "../../scripts/report.py"

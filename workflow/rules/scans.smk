@@ -4,7 +4,7 @@
 
 rule scan_generate:
     output:
-        f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/features.h5",
+        out=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/features.h5",
     log:
         f"{LOGS}/scan_generate/{{scan}}/{{process}}/{{point}}.log",
     benchmark:
@@ -21,9 +21,9 @@ rule scan_generate:
 
 rule scan_event_features:
     input:
-        f"{RESULTS}/{{process}}/events.root",
+        events=f"{RESULTS}/{{process}}/events.root",
     output:
-        f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/features.h5",
+        out=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/features.h5",
     log:
         f"{LOGS}/scan_event_features/{{scan}}/{{process}}/{{point}}.log",
     benchmark:
@@ -42,8 +42,8 @@ rule scan_train:
     input:
         features=scan_point_features,
     output:
-        model=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/model.pt",
-        evaluation=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/evaluation.h5",
+        out=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/model.pt",
+        evaluate=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/evaluation.h5",
     log:
         f"{LOGS}/scan_train/{{scan}}/{{process}}/{{point}}/seed{{seed}}.log",
     benchmark:
@@ -65,7 +65,7 @@ rule scan_collect:
         points=scan_inputs,
         reference=scan_reference,
     output:
-        f"{RESULTS}/scans/{{scan}}.h5",
+        out=f"{RESULTS}/scans/{{scan}}.h5",
     log:
         f"{LOGS}/scan_collect/{{scan}}.log",
     benchmark:

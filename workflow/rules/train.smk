@@ -2,7 +2,7 @@ rule train:
     input:
         features=f"{RESULTS}/{{process}}/features.h5",
     output:
-        model=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+        out=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
     log:
         f"{LOGS}/train/{{process}}/seed{{seed}}.log",
     benchmark:
