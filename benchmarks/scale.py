@@ -4,7 +4,7 @@ One process (RAMBO, three massless particles, Cartesian features) at each size: 
 in a fresh interpreter so that its peak resident memory (``ru_maxrss``) is its own:
 
 - ``generate``: RAMBO events in chunks of 10⁵, each appended to the event file;
-- ``features``: :func:`symvae.events.steps.make_event_features` (reads the event file in chunks
+- ``features``: :func:`symvae.stages.make_event_features` (reads the event file in chunks
   of 10⁵ events and appends to ``features.h5``);
 - ``read``: :func:`symvae.io.features.read_features` and the training split, as training reads
   them (one copy of the feature matrix).
@@ -34,7 +34,7 @@ import numpy as np
 from symvae.config import load_config
 from symvae.events.rambo import rambo
 from symvae.events.store import write_events_chunked
-from symvae.events.steps import make_event_features
+from symvae.stages import make_event_features
 from symvae.io.features import TRAIN, read_features
 """
 

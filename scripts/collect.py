@@ -20,7 +20,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import collect
+    from symvae.stages import collect
 
     evaluations = {int(seed): path for seed, path in args.evaluations.items()}
     collect(process_spec(args), evaluations, args.out, features=args.features)

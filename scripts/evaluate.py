@@ -33,7 +33,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> None:
     from symvae.errors import ConfigError
-    from symvae.pipeline import evaluate
+    from symvae.stages import evaluate
     from symvae.vae import set_threads
 
     if len(args.models) != len(args.evaluations):

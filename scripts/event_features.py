@@ -18,7 +18,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import make_event_features
+    from symvae.stages import make_event_features
 
     make_event_features(process_spec(args), args.events, args.out)
 

@@ -16,7 +16,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import make_features
+    from symvae.stages import make_features
 
     make_features(process_spec(args), args.out)
 

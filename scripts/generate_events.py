@@ -18,7 +18,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import generate_event_chunk
+    from symvae.stages import generate_event_chunk
 
     generate_event_chunk(process_spec(args), args.chunk, args.out)
 

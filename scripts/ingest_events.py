@@ -18,7 +18,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import ingest_events
+    from symvae.stages import ingest_events
 
     ingest_events(process_spec(args), args.out)
 

@@ -19,7 +19,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import merge_events
+    from symvae.stages import merge_events
 
     merge_events(process_spec(args), args.chunks, args.out)
 

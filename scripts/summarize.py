@@ -26,7 +26,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import summarize
+    from symvae.stages import summarize
 
     if not args.relevance:
         cfg = load_config(args.config)

@@ -34,7 +34,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.pipeline import train
+    from symvae.stages import train
 
     train(
         process_spec(args),
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> None:
         checkpoint_every=args.checkpoint_every,
     )
     if args.evaluate:
-        from symvae.pipeline import evaluate
+        from symvae.stages import evaluate
 
         evaluate(process_spec(args), args.features, args.out, args.evaluate)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from symvae import pipeline
+from symvae import stages
 from symvae.config import load_config
 from symvae.directions.steps import analyze_directions, summary_attrs
 
@@ -54,16 +54,16 @@ RING = {
 
 def _run(spec, out: Path, seeds: tuple[int, ...]) -> Path:
     if spec.has_events:
-        events = pipeline.generate_event_chunk(spec, 0, out / "events.root")
-        feats = pipeline.make_event_features(spec, events, out / "features.h5")
+        events = stages.generate_event_chunk(spec, 0, out / "events.root")
+        feats = stages.make_event_features(spec, events, out / "features.h5")
     else:
-        feats = pipeline.make_features(spec, out / "features.h5")
+        feats = stages.make_features(spec, out / "features.h5")
     models, evaluations = {}, {}
     for seed in seeds:
-        models[seed] = pipeline.train(
+        models[seed] = stages.train(
             spec, feats, seed, out / f"seed{seed}" / "model.pt", progress=False
         )
-        evaluations[seed] = pipeline.evaluate(
+        evaluations[seed] = stages.evaluate(
             spec, feats, models[seed], out / f"seed{seed}" / "evaluation.h5"
         )
     return analyze_directions(spec, feats, models, evaluations, out / "directions.h5")

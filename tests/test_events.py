@@ -12,8 +12,8 @@ from symvae.errors import ConfigError
 from symvae.events import Events, read_events, write_events
 from symvae.events.pythia import generate_pythia
 from symvae.events.rambo import rambo, rambo_momenta
-from symvae.events.steps import chunk_sizes, generate_event_chunk, make_event_features, merge_events
 from symvae.io import read_features
+from symvae.stages import chunk_sizes, generate_event_chunk, make_event_features, merge_events
 
 EE = EE_MUMU_SETTINGS
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from symvae import pipeline
+from symvae import stages
 from symvae.config import load_config
 from symvae.errors import DataError
 from symvae.io import read_features
@@ -22,17 +22,17 @@ def run(tmp_path_factory) -> dict:
     cfg = load_config(tiny_config())
     files = {}
     for name, spec in cfg.processes.items():
-        feats = pipeline.make_features(spec, out / name / "features.h5")
+        feats = stages.make_features(spec, out / name / "features.h5")
         evals = {}
         for seed in cfg.seeds:
-            model = pipeline.train(
+            model = stages.train(
                 spec, feats, seed, out / name / f"seed{seed}" / "model.pt", progress=False
             )
-            evals[seed] = pipeline.evaluate(
+            evals[seed] = stages.evaluate(
                 spec, feats, model, out / name / f"seed{seed}" / "evaluation.h5"
             )
-        files[name] = pipeline.collect(spec, evals, out / name / "relevance.h5")
-    summary = pipeline.summarize(files, out / "summary.h5", {"seeds": list(cfg.seeds)})
+        files[name] = stages.collect(spec, evals, out / name / "relevance.h5", features=feats)
+    summary = stages.summarize(files, out / "summary.h5", {"seeds": list(cfg.seeds)})
     return {"cfg": cfg, "out": out, "relevance": files, "summary": summary}
 
 
@@ -96,31 +96,31 @@ def test_relevance_file_per_seed_groups(run):
 def test_missing_inputs_name_the_file_and_leave_nothing(run, tmp_path):
     spec = run["cfg"].process("ring")
     with pytest.raises(DataError, match=r"nope.h5: file not found"):
-        pipeline.train(spec, tmp_path / "nope.h5", 0, tmp_path / "m.pt", progress=False)
+        stages.train(spec, tmp_path / "nope.h5", 0, tmp_path / "m.pt", progress=False)
     with pytest.raises(DataError, match=r"nope.h5: file not found"):
-        pipeline.collect(spec, {0: tmp_path / "nope.h5"}, tmp_path / "relevance.h5")
+        stages.collect(spec, {0: tmp_path / "nope.h5"}, tmp_path / "relevance.h5")
     assert not list(tmp_path.iterdir())
     corrupt = tmp_path / "corrupt.h5"
     corrupt.write_bytes(b"\x89HDF\r\n\x1a\n truncated")
     with pytest.raises(DataError, match=r"corrupt.h5: not a readable HDF5 file"):
-        pipeline.evaluate(spec, corrupt, tmp_path / "m.pt", tmp_path / "e.h5")
+        stages.evaluate(spec, corrupt, tmp_path / "m.pt", tmp_path / "e.h5")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.h5"]
 
 
 def test_failed_write_keeps_the_previous_file(run, tmp_path):
     """An error while writing leaves an existing output untouched and no temporary file."""
     target = tmp_path / "summary.h5"
-    pipeline.summarize(run["relevance"], target)
+    stages.summarize(run["relevance"], target)
     before = Path(target).read_bytes()
     with pytest.raises(DataError):
-        pipeline.summarize({**run["relevance"], "ghost": tmp_path / "ghost.h5"}, target)
+        stages.summarize({**run["relevance"], "ghost": tmp_path / "ghost.h5"}, target)
     assert Path(target).read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.h5"]
 
 
 def test_summary_is_deterministic(run, tmp_path):
-    a = pipeline.summarize(run["relevance"], tmp_path / "a.h5")
-    b = pipeline.summarize(run["relevance"], tmp_path / "b.h5")
+    a = stages.summarize(run["relevance"], tmp_path / "a.h5")
+    b = stages.summarize(run["relevance"], tmp_path / "b.h5")
     assert Path(a).read_bytes() == Path(b).read_bytes()
 
 

@@ -19,7 +19,7 @@ import yaml
 from conftest import ROOT, tiny_config
 
 from symvae.config import load_config
-from symvae.pipeline import evaluate, make_features
+from symvae.stages import evaluate, make_features
 from symvae.vae import load_model, train_vae
 from symvae.vae.checkpoint import fingerprint, load_checkpoint
 

@@ -1,7 +1,7 @@
 """symvae: find symmetries and degrees of freedom in physics event data with VAEs.
 
 The package is importable without torch being loaded: the submodules that need it
-(:mod:`symvae.vae`, :mod:`symvae.pipeline` training steps) import it on first use.
+(:mod:`symvae.vae`, the training and evaluation stages) import it on first use.
 
 Main entry points
 -----------------
@@ -11,7 +11,7 @@ Main entry points
 - :func:`symvae.relevance.latent_relevance`: relevance of each latent direction.
 - :func:`symvae.dof.local_pca_dimension`: local degrees of freedom of the latent means.
 - :func:`symvae.theory.linear_vae_relevance`: the exact linear-VAE prediction.
-- :mod:`symvae.pipeline`: the workflow's steps as functions.
+- :mod:`symvae.stages`: the workflow's stages as functions, one module per stage.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _SUBMODULES = {
     "events",
     "io",
     "invariance",
-    "pipeline",
+    "stages",
     "plotting",
     "relevance",
     "report",

@@ -1,6 +1,6 @@
 """What a scan measures at each point, and ``scans/<scan>.h5``.
 
-Per point and seed the evaluation files of :func:`symvae.pipeline.evaluate` give the
+Per point and seed the evaluation files of :func:`symvae.stages.evaluate` give the
 relevant count, the median local dof and the sorted activities of the latent directions.
 :func:`collect_scan` stacks them into arrays ``(points, seeds)`` per process and adds
 
