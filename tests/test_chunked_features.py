@@ -12,7 +12,7 @@ from symvae.errors import DataError
 from symvae.events import Events, write_events
 from symvae.events.features import compute_features
 from symvae.events.rambo import rambo
-from symvae.events.steps import make_event_features
+from symvae.stages import make_event_features
 from symvae.io.features import make_split, read_features
 
 FEATURES = {"objects": [{"index": 0}, {"index": 1}, {"index": 2}], "kinds": ["cartesian"]}

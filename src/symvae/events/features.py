@@ -514,7 +514,7 @@ def compute_features(
         Feature spec dict (``objects``, ``kinds``, optional ``beams``); see the module docstring.
     allow_empty:
         Return ``None`` instead of raising when no event has every object (for one chunk of
-        a larger file: :func:`symvae.events.steps.make_event_features` checks the total).
+        a larger file: :func:`symvae.stages.make_event_features` checks the total).
     rng:
         Draws of the momentum smearing when ``spec`` has ``smearing > 0`` (default a
         generator seeded with 0); pass one generator to every chunk of a file.
