@@ -8,7 +8,7 @@ Every figure is measured in this one invocation, on the same machine and events:
   ``init()``. The pipeline figure with the ROOT write is printed too.
 - RAMBO: events/s for n = 3 (10^6 events).
 - Features: ``compute_features`` (awkward + vector) against the per-event Python loop
-  ``compute_features_loop`` and plain NumPy ``compute_features_numpy`` on the same events.
+  ``compute_features_loop`` (``benchmarks/reference_features.py``) on the same events.
 
 Run: ``python benchmarks/events.py [--pythia-events N] [--feature-events N]``.
 """
@@ -22,11 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from reference_features import compute_features_loop
 
-from symvae.events import Events, write_events
-from symvae.events.features import compute_features, compute_features_loop, compute_features_numpy
+from symvae.events import Events
+from symvae.events.features import compute_features
 from symvae.events.pythia import QUIET, _pythia_module, generate_pythia
 from symvae.events.rambo import rambo, rambo_momenta
+from symvae.outputs.events import write_events
 
 EE_MUMU = [
     "Beams:idA = 11",
@@ -122,13 +124,9 @@ def main() -> None:
     for kinds in (["cartesian"], ["cartesian", "collider", "invariants"]):
         spec = {"objects": [{"index": 0}, {"index": 1}, {"index": 2}], "kinds": kinds}
         t_vec = best_of(lambda spec=spec: compute_features(events, spec))
-        t_np = best_of(lambda spec=spec: compute_features_numpy(events, spec))
         t_loop = best_of(lambda spec=spec: compute_features_loop(events, spec), repeat=1)
         print(f"{k} events x 3 objects, kinds {'+'.join(kinds)}")
         print(f"  vectorized (awkward+vector) {k / t_vec:10.0f} events/s")
-        print(
-            f"  plain numpy                 {k / t_np:10.0f} events/s   vectorized/numpy time {t_vec / t_np:.2f}"
-        )
         print(
             f"  per-event python loop       {k / t_loop:10.0f} events/s   speed-up {t_loop / t_vec:.1f}x"
         )

@@ -6,7 +6,7 @@ in a fresh interpreter so that its peak resident memory (``ru_maxrss``) is its o
 - ``generate``: RAMBO events in chunks of 10⁵, each appended to the event file;
 - ``features``: :func:`symvae.stages.make_event_features` (reads the event file in chunks
   of 10⁵ events and appends to ``features.h5``);
-- ``read``: :func:`symvae.io.features.read_features` and the training split, as training reads
+- ``read``: :func:`symvae.outputs.features.read_features` and the training split, as training reads
   them (one copy of the feature matrix).
 
 It prints, per step and size, the wall time, the time per 10⁶ events (flat = linear), the peak
@@ -33,9 +33,9 @@ import resource, time, json, sys
 import numpy as np
 from symvae.config import load_config
 from symvae.events.rambo import rambo
-from symvae.events.store import write_events_chunked
+from symvae.outputs.events import write_events_chunked
 from symvae.stages import make_event_features
-from symvae.io.features import TRAIN, read_features
+from symvae.outputs.features import TRAIN, read_features
 """
 
 STEPS = {

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: What each rule's script imports before it works (the heaviest module of its family).
 IMPORTS = {
     "train": "import torch, symvae.stages, symvae.vae",
-    "evaluate": "import torch, skdim, symvae.stages, symvae.vae, symvae.directions.steps",
+    "evaluate": "import torch, skdim, symvae.stages, symvae.vae, symvae.stages.directions",
     "generate": "import symvae.stages",
     "generate_chunk": "import symvae.stages",
     "merge_chunks": "import symvae.stages",
@@ -42,8 +42,8 @@ IMPORTS = {
     "summarize": "import symvae.stages",
     "plot_process": "import symvae.report",
     "report": "import symvae.report",
-    "invariance_curve": "import symvae.invariance.steps",
-    "invariance_summary": "import symvae.invariance.steps",
+    "invariance_curve": "import symvae.stages.invariance",
+    "invariance_summary": "import symvae.stages.invariance",
 }
 
 

@@ -45,8 +45,8 @@ def main(args: argparse.Namespace) -> None:
     for model, out in zip(args.models, args.evaluations, strict=True):
         evaluate(spec, args.features, model, out)
     if args.directions:
-        from symvae.directions.steps import analyze_directions
-        from symvae.vae import load_model
+        from symvae.outputs.model import load_model
+        from symvae.stages import analyze_directions
 
         seeds = [load_model(m).seed for m in args.models]
         models = dict(zip(seeds, args.models, strict=True))

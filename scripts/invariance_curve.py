@@ -25,7 +25,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     from symvae.config import InvarianceSetting
     from symvae.errors import ConfigError
-    from symvae.invariance.steps import run_setting
+    from symvae.stages import run_setting
 
     if args.setting_spec is None:
         cfg = load_config(args.config)

@@ -24,7 +24,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from symvae.invariance.steps import summarize_invariance
+    from symvae.stages import summarize_invariance
 
     if not args.curves:
         cfg = load_config(args.config)

@@ -23,7 +23,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     from symvae.config import load_config
     from symvae.errors import ConfigError
-    from symvae.scans.measures import collect_scan
+    from symvae.stages import collect_scan
 
     cfg = load_config(*args.config)
     if args.scan not in cfg.scans:

@@ -9,11 +9,12 @@ from conftest import tiny_config
 
 from symvae.config import load_config
 from symvae.errors import DataError
-from symvae.events import Events, write_events
+from symvae.events import Events
 from symvae.events.features import compute_features
 from symvae.events.rambo import rambo
+from symvae.outputs.events import write_events
+from symvae.outputs.features import make_split, read_features
 from symvae.stages import make_event_features
-from symvae.io.features import make_split, read_features
 
 FEATURES = {"objects": [{"index": 0}, {"index": 1}, {"index": 2}], "kinds": ["cartesian"]}
 

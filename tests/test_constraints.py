@@ -7,18 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from symvae.directions.constraints import (
-    DEFAULT_TOLERANCE,
-    close_constraints,
-    find_constraints,
-    format_equation,
-    parse_constraint,
-    parse_constraints,
-    relative_residual,
-    score_candidates,
-    score_constraints,
-)
-from symvae.directions.polynomials import PolynomialSet, monomial_exponents
+from symvae.directions.constraints import DEFAULT_TOLERANCE, find_constraints
+from symvae.directions.equations import format_equation, parse_constraint, parse_constraints
+from symvae.directions.polynomials import PolynomialSet, monomial_exponents, relative_residual
+from symvae.directions.scoring import close_constraints, score_candidates, score_constraints
 from symvae.errors import ConfigError, DataError
 from symvae.events.rambo import rambo_momenta
 

@@ -11,7 +11,9 @@ from conftest import tiny_config
 
 from symvae import stages
 from symvae.config import load_config
-from symvae.directions.steps import analyze_directions, summary_attrs
+from symvae.outputs.directions import Directions
+from symvae.outputs.summary import DirectionsFigures
+from symvae.stages import analyze_directions
 
 RAMBO3 = {
     "events": {
@@ -104,6 +106,6 @@ def test_ring_rotation_and_tangent(files):
         assert g["distribution"].attrs["n_generators"] == 1
         assert g["expected_symmetries"].attrs["grassmann_distance"] < 0.1
         assert f["tangents"].attrs["median_deg"] < 10.0
-    attrs = summary_attrs(files["ring"])
-    assert attrs["generators_found"] == 1 and attrs["constraints_found"] == 0
-    assert attrs["tangent_angle_median_deg"] < 10.0
+    figures = DirectionsFigures.of(Directions.load(files["ring"]))
+    assert figures.generators_found == 1 and figures.constraints_found == 0
+    assert figures.tangent_angle_median_deg < 10.0

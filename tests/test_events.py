@@ -9,10 +9,11 @@ from conftest import EE_MUMU_SETTINGS, ROOT
 
 from symvae.config import load_config
 from symvae.errors import ConfigError
-from symvae.events import Events, read_events, write_events
+from symvae.events import Events
 from symvae.events.pythia import generate_pythia
 from symvae.events.rambo import rambo, rambo_momenta
-from symvae.io import read_features
+from symvae.outputs.events import read_events, write_events
+from symvae.outputs.features import read_features
 from symvae.stages import chunk_sizes, generate_event_chunk, make_event_features, merge_events
 
 EE = EE_MUMU_SETTINGS

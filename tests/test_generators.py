@@ -6,20 +6,17 @@ import numpy as np
 import pytest
 
 from symvae import datasets
-from symvae.directions.generators import (
-    ConstraintAlgebra,
-    constraint_algebra,
+from symvae.directions.algebra import ConstraintAlgebra, constraint_algebra
+from symvae.directions.families import (
     covariance_rotations,
-    distribution_generators,
-    find_generators,
-    flow_test,
     four_vector_family,
     general_family,
     lorentz_algebra,
-    mmd_test,
-    score_generators,
 )
+from symvae.directions.generators import distribution_generators, find_generators
 from symvae.directions.polynomials import PolynomialSet, monomial_exponents
+from symvae.directions.scoring import score_generators
+from symvae.directions.statistics import flow_test, mmd_test
 from symvae.directions.subspaces import principal_angles
 from symvae.errors import DataError
 
@@ -213,8 +210,8 @@ def test_two_body_distribution_has_only_jz(ee_result):
     assert score.dimension_match and score.distance < 0.2
     coefficient, name = ee_result.labels[0].split()[:2]
     assert name == "J_z" and float(coefficient) > 0.95
-    assert ee_result.p_values[0] >= 0.01 and ee_result.p_values[1] < 1e-6
-    assert ee_result.confirmed.all()
+    assert ee_result.rank_tests.p_values[0] >= 0.01 and ee_result.rank_tests.p_values[1] < 1e-6
+    assert ee_result.confirmation.confirmed.all()
     assert "J_z" in ee_result.summary()
 
 
@@ -236,7 +233,7 @@ def test_pp_distribution_has_only_jz(pp_result):
     x, res = pp_result
     assert res.n_generators == 1, res.summary()
     assert score_generators(res.generators, FAM2.element("J_z")).distance < 0.1
-    assert res.confirmed.all()
+    assert res.confirmation.confirmed.all()
     # the rejected directions really change the distribution: boost and dilation fail the MMD
     for name in ("K_z", "D"):
         flow = flow_test(x, FAM2.element(name))
@@ -265,7 +262,7 @@ def test_isotropic_clouds_give_the_rotation(name):
     assert res.n_generators == 1, res.summary()
     rot = general_family(2).element("R(x0,x1)")
     assert score_generators(res.generators, rot).distance < 0.1
-    assert res.confirmed.all()
+    assert res.confirmation.confirmed.all()
 
 
 def test_anisotropic_gaussian_gives_the_squeezed_rotation():
@@ -276,13 +273,13 @@ def test_anisotropic_gaussian_gives_the_squeezed_rotation():
     assert score_generators(res.generators, expected).distance < 0.1
     # far from the plain rotation, which does not preserve the ellipse
     assert score_generators(res.generators, general_family(2).element("R(x0,x1)")).distance > 0.5
-    assert res.confirmed.all()
+    assert res.confirmation.confirmed.all()
 
 
 def test_skewed_mixture_has_no_generator():
     res = find_generators(skewed(3000, seed=6), None, "gl", seed=0)
     assert res.n_generators == 0
-    assert res.p_values[0] < 1e-10
+    assert res.rank_tests.p_values[0] < 1e-10
     assert res.generators.shape == (0, 2, 2)
 
 
@@ -301,7 +298,7 @@ def test_explicit_matrices_as_algebra_and_determinism():
     again = distribution_generators(x, mats, n_permutations=100, seed=7)
     assert first.n_generators == 1
     np.testing.assert_array_equal(first.generators, again.generators)
-    np.testing.assert_array_equal(first.mmd_p_values, again.mmd_p_values)
+    np.testing.assert_array_equal(first.confirmation.p_values, again.confirmation.p_values)
 
 
 # ------------------------------------------------------------------ tests and scores

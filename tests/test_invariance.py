@@ -15,8 +15,9 @@ from symvae.invariance import (
     sphere_learning_curve,
     uniform_sphere,
 )
-from symvae.invariance.experiments import _sphere_draw, _zonal_sum
-from symvae.invariance.steps import read_curve, run_setting, summarize_invariance
+from symvae.invariance.designs import zonal_sum
+from symvae.invariance.experiments import _sphere_draw
+from symvae.stages.invariance import read_curve, run_setting, summarize_invariance
 
 TINY_TORUS = {
     "space": "torus",
@@ -75,7 +76,7 @@ def test_bad_invariance_settings_name_the_key(change, message):
 def test_zonal_sum_matches_the_legendre_table():
     z = np.linspace(-1, 1, 201)
     w = np.random.default_rng(0).random(40)
-    assert np.allclose(_zonal_sum(z, w), legendre_table(z, 39) @ w, atol=1e-12)
+    assert np.allclose(zonal_sum(z, w), legendre_table(z, 39) @ w, atol=1e-12)
 
 
 def test_sphere_exact_risk_matches_monte_carlo():
@@ -107,13 +108,13 @@ def test_sphere_invariance_steepens_the_curve():
         [64, 128, 256, 512], range(100), ns_plain=[64, 128, 256, 512], plain_seeds=6,
         l_max=32, n_val=500, n_boot=100, lams=np.logspace(-10, 2, 13),
     )  # fmt: skip
-    assert not lc.edge_plain.any() and not lc.edge_inv.any()
-    assert lc.pred_slope_inv < lc.pred_slope_plain - 0.05
-    assert lc.slope_inv < lc.slope_plain
-    for measured, predicted in ((lc.risk_plain, lc.pred_plain), (lc.risk_inv, lc.pred_inv)):
+    assert not lc.plain.edge.any() and not lc.inv.edge.any()
+    assert lc.inv.pred_slope < lc.plain.pred_slope - 0.05
+    assert lc.inv.slope < lc.plain.slope
+    for measured, predicted in ((lc.plain.risk, lc.plain.pred), (lc.inv.risk, lc.inv.pred)):
         ratio = measured.mean(axis=0) / predicted
         assert np.all(np.abs(ratio - 1) < 0.3), ratio
-    assert np.all(lc.risk_inv.mean(axis=0) < lc.risk_plain.mean(axis=0))
+    assert np.all(lc.inv.risk.mean(axis=0) < lc.plain.risk.mean(axis=0))
 
 
 def test_run_setting_writes_a_self_describing_file(tmp_path):
@@ -125,9 +126,9 @@ def test_run_setting_writes_a_self_describing_file(tmp_path):
         assert f.attrs["group"] == "half_shifts" and f.attrs["order"] == 4
         assert not f.attrs["continuous"]
     curve = read_curve(out)
-    assert curve["setting"]["ns"] == [16, 32] and "python" in str(curve["provenance"]).lower()
+    assert curve.setting["ns"] == [16, 32] and "python" in str(curve.provenance).lower()
     again = run_setting(cfg.invariance["t2"], tmp_path / "again.h5")
-    assert np.array_equal(read_curve(again)["risk_inv"], curve["risk_inv"])  # deterministic
+    assert np.array_equal(read_curve(again).risk_inv, curve.risk_inv)  # deterministic
 
     summary = summarize_invariance({"t2": out}, tmp_path / "summary.h5")
     with h5py.File(summary) as f:
@@ -149,8 +150,8 @@ def test_read_curve_names_a_bad_file(tmp_path):
 
 def test_event_setting_runs_from_an_event_file(tmp_path):
     """Space ``events``: inputs and target from a symvae event file, d from the process."""
-    from symvae.events import write_events
     from symvae.events.pythia import generate_pythia
+    from symvae.outputs.events import write_events
 
     cfg = tiny_config()
     settings = EE_MUMU_SETTINGS
@@ -174,9 +175,9 @@ def test_event_setting_runs_from_an_event_file(tmp_path):
     write_events(path, generate_pythia(settings, 900, 5, {"pid": [13, -13]}, progress=False))
     out = run_setting(setting, tmp_path / "ee.h5", events=path)
     curve = read_curve(out)
-    assert curve["d"] == 2 and curve["d_eff"] == 1 and curve["order"] is None
-    assert curve["risk_plain"].shape == (2, 4) and curve["risk_inv"].shape == (4, 3)
-    assert curve["process"] == "ee" and curve["target"] == "qed_msq"
-    assert curve["generator"].shape == (3, 3) and curve["quadrature_error"] < 1e-10
+    assert curve.d == 2 and curve.d_eff == 1 and curve.order is None
+    assert curve.risk_plain.shape == (2, 4) and curve.risk_inv.shape == (4, 3)
+    assert curve.process == "ee" and curve.target == "qed_msq"
+    assert curve.generator.shape == (3, 3) and curve.quadrature_error < 1e-10
     # the invariant learner beats the plain one at every n
-    assert np.all(curve["risk_inv"].mean(axis=0) < curve["risk_plain"].mean(axis=0)[:3])
+    assert np.all(curve.risk_inv.mean(axis=0) < curve.risk_plain.mean(axis=0)[:3])

@@ -9,20 +9,21 @@ from scipy.linalg import expm
 from scipy.special import ive
 
 from symvae.errors import ConfigError, DataError
-from symvae.events import Events, write_events
+from symvae.events import Events
 from symvae.events.pythia import generate_pythia
+from symvae.invariance.curves import blas_limit
 from symvae.invariance.events import (
     LZ,
     AxialRotations,
     GaussianEventKernel,
     event_inputs,
     event_learning_curve,
+    event_regression,
     four_momenta,
-    load_event_regression,
     pair_rapidity,
     qed_msq,
 )
-from symvae.invariance.experiments import _blas_limit
+from symvae.outputs.events import read_events, write_events
 
 SQRT_S = 91.1876
 EE = EE_MUMU_SETTINGS
@@ -31,7 +32,7 @@ EE = EE_MUMU_SETTINGS
 @pytest.fixture(autouse=True)
 def one_blas_thread():
     """numpy's and scipy's OpenBLAS pools compete on small machines: use one thread."""
-    with _blas_limit(1):
+    with blas_limit(1):
         yield
 
 
@@ -237,10 +238,10 @@ def ee_curve(seeds: list[int]):
 
 def test_invariant_learner_needs_fewer_events_on_ee_mumu():
     curve = ee_curve(list(range(8)))
-    assert curve.risk_plain.shape == (8, 7) and curve.risk_inv.shape == (8, 4)
-    med_p, med_i = np.median(curve.risk_plain, 0), np.median(curve.risk_inv, 0)
+    assert curve.plain.risk.shape == (8, 7) and curve.inv.risk.shape == (8, 4)
+    med_p, med_i = np.median(curve.plain.risk, 0), np.median(curve.inv.risk, 0)
     assert np.all(med_i < med_p[:4])  # the same n
-    assert np.all(np.diff(med_p) < 0) and curve.slope_plain < -0.5
+    assert np.all(np.diff(med_p) < 0) and curve.plain.slope < -0.5
     assert np.isfinite(curve.multiplier).all() and np.all(curve.multiplier > 1.5)
     assert np.all(curve.multiplier_lo <= curve.multiplier_hi)
     assert curve.quadrature_error < 1e-12 and curve.lengthscale > 0
@@ -248,7 +249,7 @@ def test_invariant_learner_needs_fewer_events_on_ee_mumu():
     # one transverse component √0.3 |p|
     assert curve.scale == pytest.approx(0.5 * SQRT_S * np.sqrt(0.3), rel=0.04)
     assert curve.scale_axial == pytest.approx(0.5 * SQRT_S * np.sqrt(0.4), rel=0.04)
-    assert not curve.edge_plain.any() and not curve.edge_inv.any()
+    assert not curve.plain.edge.any() and not curve.inv.edge.any()
 
 
 def test_a_wrong_symmetry_does_not_help():
@@ -259,14 +260,15 @@ def test_a_wrong_symmetry_does_not_help():
         x, f, [64, 256], [0, 1, 2], generator=AxialRotations.about([1.0, 0, 0]).generator,
         n_val=300, n_test=800, n_boot=0,
     )  # fmt: skip
-    assert np.all(np.median(curve.risk_inv, 0) > 2.0 * np.median(curve.risk_plain, 0))
+    assert np.all(np.median(curve.inv.risk, 0) > 2.0 * np.median(curve.plain.risk, 0))
     assert np.isnan(curve.multiplier_lo).all()
 
 
 def test_learning_curve_is_deterministic_and_checks_inputs():
     a, b = ee_curve([3, 4]), ee_curve([3, 4])
+    fields_a, fields_b = a.flat_fields(), b.flat_fields()
     for name in ("risk_plain", "risk_inv", "delta_plain", "delta_inv", "multiplier"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        np.testing.assert_array_equal(fields_a[name], fields_b[name])
     x = inputs_of(*ee_mumu(500, 0)[:2])
     with pytest.raises(DataError, match="constant"):
         event_learning_curve(x, np.ones(500), [16], [0], n_val=50, n_test=50)
@@ -282,18 +284,18 @@ def test_load_event_regression_from_pythia(tmp_path):
     events = generate_pythia(EE, 300, 3, {"pid": [13, -13]}, progress=False)
     path = tmp_path / "ee.root"
     write_events(path, events)
-    x, f = load_event_regression(path, "qed_msq")
+    x, f = event_regression(read_events(path), "qed_msq")
     p = four_momenta(events)
     cos = p[:, 0, 3] / np.linalg.norm(p[:, 0, 1:], axis=1)
     assert x.shape == (300, 2, 3)
     np.testing.assert_allclose(f, 1.0 + cos**2, atol=1e-4)  # massive muons: O(m²/s) ~ 1e-5
-    _, rap = load_event_regression(path, "pair_rapidity")
+    _, rap = event_regression(read_events(path), "pair_rapidity")
     assert np.abs(rap).max() < 1e-9
     with pytest.raises(ConfigError, match="target"):
-        load_event_regression(path, "mass")
+        event_regression(read_events(path), "mass")
     stripped = Events(events.particles, events.weight, {})
     write_events(tmp_path / "bare.root", stripped)
     with pytest.raises(DataError, match="sqrt_s"):
-        load_event_regression(tmp_path / "bare.root", "qed_msq")
-    _, f2 = load_event_regression(tmp_path / "bare.root", "qed_msq", sqrt_s=SQRT_S)
+        event_regression(read_events(tmp_path / "bare.root"), "qed_msq")
+    _, f2 = event_regression(read_events(tmp_path / "bare.root"), "qed_msq", sqrt_s=SQRT_S)
     np.testing.assert_array_equal(f2, f)

@@ -30,7 +30,7 @@ from symvae.invariance import (
     torus_learning_curve,
     uniform_sphere,
 )
-from symvae.invariance.experiments import _CoefDesign, _GramDesign, _plain_chunks
+from symvae.invariance.designs import CoefDesign, GramDesign, plain_chunks
 
 GROUPS = {
     "half_shifts": lambda: HalfShifts(3),
@@ -213,8 +213,8 @@ def test_exact_risk_identity_matches_coefficients():
     a = rng.standard_normal(kernel.n_features) * kernel.mu
     y = kernel.evaluate(x, a)[:, 0] + 0.1 * rng.standard_normal(40)
     f_val = kernel.evaluate(x_val, a)[:, 0]
-    by_gram = _GramDesign.accumulate(40, 30, _plain_chunks(kernel, x, x_val, a))
-    by_coef = _CoefDesign(basis.features(x), basis.features(x_val), basis.mu, a)
+    by_gram = GramDesign.accumulate(40, 30, plain_chunks(kernel, x, x_val, a))
+    by_coef = CoefDesign(basis.features(x), basis.features(x_val), basis.mu, a)
     lams = np.logspace(-8, 1, 10)
     for n in (25, 40):
         sel_g, risk_g = by_gram.select(n, y, f_val, lams, "raise")
@@ -258,23 +258,23 @@ def translation_curve():
 
 def test_measured_curve_matches_deterministic_equivalent(translation_curve):
     lc = translation_curve
-    assert not lc.edge_plain.any() and not lc.edge_inv.any()
-    for measured, predicted in ((lc.risk_plain, lc.pred_plain), (lc.risk_inv, lc.pred_inv)):
+    assert not lc.plain.edge.any() and not lc.inv.edge.any()
+    for measured, predicted in ((lc.plain.risk, lc.plain.pred), (lc.inv.risk, lc.inv.pred)):
         ratio = measured.mean(axis=0)[[0, -1]] / predicted[[0, -1]]  # the DE predicts the mean
         assert np.all(np.abs(ratio - 1) < 0.25), ratio
 
 
 def test_continuous_invariance_steepens_the_curve(translation_curve):
     lc = translation_curve
-    assert lc.pred_slope_inv < lc.pred_slope_plain - 0.1
-    assert lc.slope_plain == pytest.approx(lc.pred_slope_plain, abs=0.1)
-    assert lc.slope_inv < lc.slope_plain - 0.1
+    assert lc.inv.pred_slope < lc.plain.pred_slope - 0.1
+    assert lc.plain.slope == pytest.approx(lc.plain.pred_slope, abs=0.1)
+    assert lc.inv.slope < lc.plain.slope - 0.1
 
 
 def test_half_shift_measured_multiplier():
     lc = torus_learning_curve(
         3, "half_shifts", [32, 64], range(30), ns_plain=[128, 256, 512, 1024], plain_seeds=8, **FAST
     )
-    assert not lc.edge_plain.any() and not lc.edge_inv.any()
+    assert not lc.plain.edge.any() and not lc.inv.edge.any()
     assert np.all((lc.pred_multiplier > 7.9) & (lc.pred_multiplier < 8.2))
     assert np.all((lc.multiplier > 6) & (lc.multiplier < 11)), lc.multiplier

@@ -12,7 +12,11 @@ from conftest import tiny_config
 from symvae import stages
 from symvae.config import load_config
 from symvae.errors import DataError
-from symvae.io import read_features
+from symvae.outputs.evaluation import Evaluation
+from symvae.outputs.features import FeaturesLayout, read_features
+from symvae.outputs.layout import read_file, undeclared, write_file
+from symvae.outputs.relevance import Relevance
+from symvae.outputs.summary import Summary
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +89,36 @@ def test_relevance_file_per_seed_groups(run):
         for seed in (0, 1):
             g = f[f"seed{seed}"]
             n_rel = int(g.attrs["n_relevant"])
-            assert g["activity"].shape == (4,) and g["relevant"][()].sum() == n_rel
+            assert g["relevance"].shape == (4,) and g["relevant"][()].sum() == n_rel
             assert g["traversal/decoded"].shape == (n_rel, 41, 4)
             assert g["latent/mu"].shape == (200, 4)
             assert set(g["history"]) >= {"epoch", "train_loss", "val_loss"}
             assert g["theory/principal_angles_deg"].ndim == 1
-        np.testing.assert_allclose(f["relevance"][0], np.sort(f["seed0/activity"][()])[::-1])
+        np.testing.assert_allclose(f["relevance"][0], np.sort(f["seed0/relevance"][()])[::-1])
+
+
+def test_every_output_is_declared_by_its_layout_and_reads_back(run, tmp_path):
+    """The run's files hold exactly what their layouts declare, and each one written back
+    from what its reader returns gives the same items."""
+    out = run["out"]
+    files = {FeaturesLayout: sorted(out.glob("*/features.h5")),
+             Evaluation: sorted(out.glob("*/seed*/evaluation.h5")),
+             Relevance: sorted(out.glob("*/relevance.h5")), Summary: [out / "summary.h5"]}  # fmt: skip
+    for layout, paths in files.items():
+        assert paths, layout.FILE
+        for path in paths:
+            with h5py.File(path) as f:
+                assert undeclared(f, layout) == [], path
+            again = write_file(tmp_path / layout.FILE, read_file(path, layout))
+            with h5py.File(path) as a, h5py.File(again) as b:
+                names_a, names_b = [], []
+                a.visit(names_a.append)
+                b.visit(names_b.append)
+                assert sorted(names_a) == sorted(names_b), path
+                for name in names_a:
+                    if isinstance(a[name], h5py.Dataset):
+                        np.testing.assert_array_equal(a[name][()], b[name][()])
+                    assert sorted(a[name].attrs) == sorted(b[name].attrs), (path, name)
 
 
 def test_missing_inputs_name_the_file_and_leave_nothing(run, tmp_path):

@@ -13,10 +13,11 @@ import pytest
 from conftest import data_file
 
 from symvae.errors import ConfigError, DataError
-from symvae.events import Events, read_events, write_events
+from symvae.events import Events
 from symvae.events.readers import READERS, read_events_from
 from symvae.events.readers.mapping import charge_from_pid
 from symvae.events.writers import write_csv, write_hepmc3, write_lhe, write_root_flat
+from symvae.outputs.events import read_events, write_events
 
 FIELDS = ("px", "py", "pz", "E", "pid", "charge")
 PIDS = np.array([11, -11, 13, -13, 22, 211, -211, 2212, 2112, 21, 2, -1], dtype=np.int32)

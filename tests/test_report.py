@@ -1,8 +1,7 @@
-"""Tests of :mod:`symvae.report` on small synthetic files that follow ``docs/outputs.md``."""
+"""Tests of :mod:`symvae.report` on small synthetic files written through the layouts."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -10,8 +9,13 @@ import h5py
 import numpy as np
 import pytest
 
-import symvae.report as report
+from symvae.datasets._base import Dataset
 from symvae.errors import DataError
+from symvae.outputs.evaluation import Evaluation, Latent, Theory, ThresholdScan, Traversal
+from symvae.outputs.features import write_features
+from symvae.outputs.layout import Provenance
+from symvae.outputs.relevance import ProcessInfo, Relevance
+from symvae.outputs.summary import LinearTheory, ProcessSummary, Summary
 from symvae.plotting.breaking import freed_directions
 from symvae.plotting.features import (
     N_BINS,
@@ -21,6 +25,9 @@ from symvae.plotting.features import (
 )
 from symvae.plotting.style import figure, style_context
 from symvae.report import build_report
+from symvae.report.breaking import _breaking_sentence
+from symvae.report.data import _read_summary
+from symvae.report.overview import _verdict
 
 SEEDS = [0, 1, 2]
 THRESHOLD = 0.05
@@ -175,124 +182,150 @@ def _synthetic(spec: dict, rng: np.random.Generator) -> dict:
 def _write_relevance(path: Path, name: str, spec: dict, arrays: dict, rng) -> None:
     n_lat, n_rel = spec["L"], spec["R"]
     n_feat, n_t, n_m, n_ep = len(spec["features"]), 11, 300, 12
-    with h5py.File(path, "w") as f:
-        f.attrs["process"] = name
-        f.attrs["generator"] = spec["generator"]
-        f.attrs["dof_expected"] = spec["dof"]
-        f.attrs["measure"] = "activity"
-        f.attrs["threshold"] = THRESHOLD
-        f.attrs["latent_dim"] = n_lat
-        f.attrs["seeds"] = np.array(SEEDS)
-        f.attrs["feature_names"] = _strs(spec["features"])
-        f.attrs["feature_units"] = _strs(spec["units"])
-        f.attrs["truth_names"] = _strs(spec["truth"])
-        f.attrs["config_json"] = json.dumps({"vae": {"architecture": spec["architecture"]}})
-        f.attrs["provenance_json"] = json.dumps({"symvae": "test"})
-        f["relevance"] = arrays["relevance"]
-        f["posterior_width"] = arrays["posterior_width"]
-        f["kl"] = arrays["kl"]
-        f["n_relevant"] = arrays["n_relevant"]
-        f["local_dof"] = arrays["local_dof"]
-        f["local_dof_twonn"] = arrays["local_dof_twonn"]
-        f["threshold_scan/thresholds"] = SCAN
-        f["threshold_scan/n_relevant"] = arrays["scan"]
-        for s, seed in enumerate(SEEDS):
-            g = f.create_group(f"seed{seed}")
-            order = rng.permutation(n_lat)
-            activity = np.empty(n_lat)
-            activity[order] = arrays["relevance"][s]
-            g["activity"] = activity
-            g["posterior_width"] = activity + 0.01
-            g["kl"] = activity * 2
-            g["order"] = order
-            g["relevant"] = activity > THRESHOLD
-            truth = rng.uniform(-np.pi, np.pi, n_m)
-            mu = rng.normal(0, 0.03, (n_m, n_lat))
-            if n_rel >= 1:
-                mu[:, order[0]] = np.cos(truth)
-            if n_rel >= 2:
-                mu[:, order[1]] = np.sin(truth)
-            g["latent/mu"] = mu
-            for k, var in enumerate(spec["truth"]):
-                g[f"latent/truth/{var}"] = truth + k
-            z = np.linspace(-2.5, 2.5, n_t)
-            decoded = (
-                np.stack(
-                    [
-                        np.stack([np.cos(z + r) * (k + 1) for k in range(n_feat)], axis=-1)
-                        for r in range(n_rel)
-                    ]
-                )
-                if n_rel
-                else np.zeros((0, n_t, n_feat))
+    evaluations = {}
+    for s, seed in enumerate(SEEDS):
+        order = rng.permutation(n_lat)
+        relevance = np.empty(n_lat)
+        relevance[order] = arrays["relevance"][s]
+        truth = rng.uniform(-np.pi, np.pi, n_m)
+        mu = rng.normal(0, 0.03, (n_m, n_lat))
+        if n_rel >= 1:
+            mu[:, order[0]] = np.cos(truth)
+        if n_rel >= 2:
+            mu[:, order[1]] = np.sin(truth)
+        z = np.linspace(-2.5, 2.5, n_t)
+        decoded = (
+            np.stack(
+                [
+                    np.stack([np.cos(z + r) * (k + 1) for k in range(n_feat)], axis=-1)
+                    for r in range(n_rel)
+                ]
             )
-            g["traversal/z"] = z
-            g["traversal/decoded"] = decoded
-            g["traversal/directions"] = np.asarray(order[:n_rel], dtype=np.int64)
-            epochs = np.arange(1, n_ep + 1)
-            g["history/epoch"] = epochs
-            for key in ("train_loss", "val_loss", "train_recon", "train_kl", "val_recon", "val_kl"):
-                g[f"history/{key}"] = 5.0 / epochs + rng.uniform(0, 0.1, n_ep)
-            g.attrs["seed"] = seed
-            g.attrs["n_relevant"] = int(arrays["n_relevant"][s])
-            g.attrs["local_dof"] = int(arrays["local_dof"][s])
-            g.attrs["local_dof_twonn"] = float(arrays["local_dof_twonn"][s])
-            g.attrs["best_epoch"] = n_ep - 2
-            g.attrs["epochs_run"] = n_ep
-            g.attrs["train_seconds"] = 12.5
-        if spec["theory"]:
-            t = f.create_group("theory")
-            t["eigenvalues"] = arrays["eigenvalues"]
-            t["relevance"] = arrays["theory"]
-            t["principal_angles_deg"] = arrays["angles"]
-            t.attrs["beta"] = 1.0
-            t.attrs["sigma2"] = arrays["beta_sigma2"]
-            t.attrs["n_relevant"] = arrays["angles"].shape[1]
+            if n_rel
+            else np.zeros((0, n_t, n_feat))
+        )
+        epochs = np.arange(1, n_ep + 1)
+        history = {"epoch": epochs}
+        for key in ("train_loss", "val_loss", "train_recon", "train_kl", "val_recon", "val_kl"):
+            history[key] = 5.0 / epochs + rng.uniform(0, 0.1, n_ep)
+        evaluations[seed] = Evaluation(
+            seed=seed,
+            n_relevant=int(arrays["n_relevant"][s]),
+            local_dof=int(arrays["local_dof"][s]),
+            local_dof_twonn=float(arrays["local_dof_twonn"][s]),
+            best_epoch=n_ep - 2,
+            epochs_run=n_ep,
+            train_seconds=12.5,
+            threshold=THRESHOLD,
+            relevance=relevance,
+            posterior_width=relevance + 0.01,
+            kl=relevance * 2,
+            order=order,
+            local_spectrum=np.linspace(1.0, 0.5, n_rel),
+            relevant=relevance > THRESHOLD,
+            threshold_scan=ThresholdScan(thresholds=SCAN, n_relevant=arrays["scan"][s]),
+            latent=Latent(mu=mu, truth={var: truth + k for k, var in enumerate(spec["truth"])}),
+            traversal=Traversal(
+                z=z, decoded=decoded, directions=np.asarray(order[:n_rel], dtype=np.int64)
+            ),
+            history=history,
+        )
+    theory = None
+    if spec["theory"]:
+        theory = Theory(
+            eigenvalues=arrays["eigenvalues"],
+            relevance=arrays["theory"],
+            principal_angles_deg=arrays["angles"],
+            heldout_variance_ratio=np.ones(len(arrays["eigenvalues"])),
+            beta=1.0,
+            sigma2=arrays["beta_sigma2"],
+            n_relevant=arrays["angles"].shape[1],
+        )
+    Relevance(
+        relevance=arrays["relevance"],
+        posterior_width=arrays["posterior_width"],
+        kl=arrays["kl"],
+        n_relevant=arrays["n_relevant"],
+        local_dof=arrays["local_dof"],
+        local_dof_twonn=arrays["local_dof_twonn"],
+        threshold_scan=ThresholdScan(thresholds=SCAN, n_relevant=arrays["scan"]),
+        theory=theory,
+        evaluations=evaluations,
+        process=name,
+        info=_info(spec),
+        latent_dim=n_lat,
+        seeds=np.array(SEEDS),
+        feature_names=spec["features"],
+        feature_units=spec["units"],
+        truth_names=spec["truth"],
+        provenance=Provenance(
+            config_json={"vae": {"architecture": spec["architecture"]}},
+            provenance_json={"symvae": "test"},
+        ),
+    ).save(path)
+
+
+def _info(spec: dict) -> ProcessInfo:
+    return ProcessInfo(
+        dof_expected=spec["dof"],
+        threshold=THRESHOLD,
+        generator=spec["generator"],
+        description=spec["description"],
+        count_note=spec["note"],
+        kind=spec["kind"],
+        exact=spec["exact"],
+        compare_to=spec["compare_to"],
+        constraints=spec["constraints"],
+    )
 
 
 def _write_summary(path: Path, specs: dict, all_arrays: dict) -> None:
-    with h5py.File(path, "w") as f:
-        f.attrs["processes"] = _strs(list(specs))
-        f.attrs["seeds"] = np.array(SEEDS)
-        f.attrs["threshold"] = THRESHOLD
-        f.attrs["config_json"] = json.dumps(
-            {"seeds": SEEDS, "defaults": {"vae": {"architecture": "mlp"}}, "processes": {}}
+    groups = {}
+    for name, spec in specs.items():
+        a = all_arrays[name]
+        theory = None
+        if spec["theory"]:
+            tiled = np.tile(a["theory"], (len(SEEDS), 1))
+            theory = LinearTheory(
+                relevance_theory=tiled,
+                eigenvalues=a["eigenvalues"],
+                principal_angles_deg=a["angles"],
+                max_abs_deviation=a["max_abs_deviation"],
+                relevance_theory_heldout=tiled,
+                max_abs_deviation_heldout=a["max_abs_deviation"],
+                n_relevant_theory=a["angles"].shape[1],
+            )
+        groups[name] = ProcessSummary(
+            relevance=a["relevance"],
+            posterior_width=a["posterior_width"],
+            kl=a["kl"],
+            n_relevant=a["n_relevant"],
+            local_dof=a["local_dof"],
+            local_dof_twonn=a["local_dof_twonn"],
+            seeds=np.array(SEEDS),
+            threshold_scan=ThresholdScan(thresholds=SCAN, n_relevant=a["scan"]),
+            info=_info(spec),
+            dof_measured=int(np.median(a["local_dof"])),
+            n_relevant_median=int(np.median(a["n_relevant"])),
+            n_relevant_min=int(a["n_relevant"].min()),
+            n_relevant_max=int(a["n_relevant"].max()),
+            local_dof_twonn_median=float(np.median(a["local_dof_twonn"])),
+            theory=theory,
         )
-        f.attrs["provenance_json"] = json.dumps({"symvae": "test"})
-        for name, spec in specs.items():
-            a = all_arrays[name]
-            g = f.create_group(name)
-            g.attrs["dof_expected"] = spec["dof"]
-            g.attrs["dof_measured"] = int(np.median(a["local_dof"]))
-            g.attrs["n_relevant"] = int(np.median(a["n_relevant"]))
-            g.attrs["n_relevant_min"] = int(a["n_relevant"].min())
-            g.attrs["n_relevant_max"] = int(a["n_relevant"].max())
-            g.attrs["local_dof_twonn_median"] = float(np.median(a["local_dof_twonn"]))
-            g.attrs["threshold"] = THRESHOLD
-            g.attrs["generator"] = spec["generator"]
-            g.attrs["description"] = spec["description"]
-            g.attrs["count_note"] = spec["note"]
-            g.attrs["kind"] = spec["kind"]
-            g.attrs["exact"] = spec["exact"]
-            g.attrs["compare_to"] = spec["compare_to"]
-            g.attrs["constraints"] = _strs(spec["constraints"])
-            for key in (
-                "relevance",
-                "posterior_width",
-                "kl",
-                "n_relevant",
-                "local_dof",
-                "local_dof_twonn",
-            ):
-                g[key] = a[key]
-            g["seeds"] = np.array(SEEDS)
-            g["threshold_scan/thresholds"] = SCAN
-            g["threshold_scan/n_relevant"] = a["scan"]
-            if spec["theory"]:
-                g["relevance_theory"] = np.tile(a["theory"], (len(SEEDS), 1))
-                g["eigenvalues"] = a["eigenvalues"]
-                g["principal_angles_deg"] = a["angles"]
-                g["max_abs_deviation"] = a["max_abs_deviation"]
+    Summary(
+        process_groups=groups,
+        processes=list(specs),
+        threshold=THRESHOLD,
+        seeds=np.array(SEEDS),
+        provenance=Provenance(
+            config_json={
+                "seeds": SEEDS,
+                "defaults": {"vae": {"architecture": "mlp"}},
+                "processes": {},
+            },
+            provenance_json={"symvae": "test"},
+        ),
+    ).save(path)
 
 
 def _write_features(path: Path, name: str, spec: dict, rng: np.random.Generator) -> None:
@@ -312,26 +345,31 @@ def _write_features(path: Path, name: str, spec: dict, rng: np.random.Generator)
     mu2 = np.column_stack([np.full(n, e_beam) + np.abs(boost_pz) / 2, -p3])
     mu1[:, 3] += boost_pz
     mu2[:, 3] += boost_pz
-    features = np.concatenate([mu1, mu2], axis=1)
-    with h5py.File(path, "w") as f:
-        ds = f.create_dataset("features", data=features)
-        ds.attrs["names"] = _strs(spec["features"])
-        ds.attrs["units"] = _strs(spec["units"])
-        f["split"] = rng.choice(np.array([0, 1, 2], dtype=np.int8), n, p=[0.6, 0.2, 0.2])
-        for var, values, unit in (("cos_theta", cos_theta, "1"), ("phi", phi, "rad")):
-            f[f"truth/{var}"] = values
-            f[f"truth/{var}"].attrs["unit"] = unit
-        f.attrs["process"] = name
-        f.attrs["generator"] = spec["generator"]
-        f.attrs["params_json"] = json.dumps({"features": spec["features"]})
-        f.attrs["dof_expected"] = spec["dof"]
-        f.attrs["conserved_json"] = json.dumps(spec["constraints"])
-        f.attrs["data_seed"] = 7
-        f.attrs["n_events"] = n
-        f.attrs["metadata_json"] = json.dumps({"sqrt_s": SQRT_S})
-        f.attrs["provenance_json"] = json.dumps({"symvae": "test"})
-        f.attrs["exact"] = spec["exact"]
-        f.attrs["event_metadata_json"] = json.dumps({"generator": spec["generator"]})
+    dataset = Dataset(
+        np.concatenate([mu1, mu2], axis=1),
+        tuple(spec["features"]),
+        tuple(spec["units"]),
+        {"cos_theta": cos_theta, "phi": phi},
+        {"cos_theta": "1", "phi": "rad"},
+        {"sqrt_s": SQRT_S},
+    )
+    split = rng.choice(np.array([0, 1, 2], dtype=np.int8), n, p=[0.6, 0.2, 0.2])
+    write_features(
+        path,
+        dataset,
+        split,
+        {
+            "process": name,
+            "generator": spec["generator"],
+            "params": {"features": spec["features"]},
+            "dof_expected": spec["dof"],
+            "conserved": spec["constraints"],
+            "data_seed": 7,
+            "provenance": {"symvae": "test"},
+            "exact": spec["exact"],
+            "event_metadata": {"generator": spec["generator"]},
+        },
+    )
 
 
 def _write_all(root: Path, specs: dict, seed: int = 1234) -> tuple[Path, dict, dict]:
@@ -427,16 +465,16 @@ def test_breaking_page_skipped_without_exact_counterpart(tmp_path: Path) -> None
 
 def test_summary_attributes_and_breaking_sentence(all_inputs) -> None:
     summary_path, _, _ = all_inputs
-    summary = report._read_summary(summary_path)
+    summary = _read_summary(summary_path)
     exact, broken = summary.groups["ee_mumu"], summary.groups["ee_mumu_isr"]
     assert (exact.kind, exact.exact, exact.compare_to) == ("generated", True, "")
     assert (broken.kind, broken.exact, broken.compare_to) == ("generated", False, "ee_mumu")
     assert broken.constraints == ["energy", "momentum", "muon mass"]
     assert summary.groups["ring"].kind == "toy"
     # exact dof 2, measured 3: approximate, so ≈ and not ✗
-    assert report._verdict(broken)[0] == "≈"
-    assert report._verdict(exact)[0] == "✓"
-    text = report._breaking_sentence(exact, broken)
+    assert _verdict(broken)[0] == "≈"
+    assert _verdict(exact)[0] == "✓"
+    text = _breaking_sentence(exact, broken)
     assert text.startswith("Breaking the constraints of ee_mumu frees 1 direction")
     assert "in ee_mumu_isr (≈ 0 in ee_mumu" in text
     np.testing.assert_array_equal(freed_directions(broken.relevance, 2, THRESHOLD), [2])
@@ -495,7 +533,7 @@ def test_process_without_relevance_path_is_an_error(inputs, tmp_path: Path) -> N
 def test_error_while_rendering_removes_temporary_file(
     inputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import symvae.report as report
+    import symvae.report.build as report
 
     def boom(*args, **kwargs):
         raise RuntimeError("rendering failed")
@@ -511,7 +549,7 @@ def test_error_while_rendering_removes_temporary_file(
 @pytest.fixture(scope="module")
 def invariance_curve(tmp_path_factory) -> Path:
     from symvae.config import InvarianceSetting
-    from symvae.invariance.steps import run_setting
+    from symvae.stages import run_setting
 
     setting = InvarianceSetting.from_dict(
         {

@@ -11,7 +11,9 @@ from symvae.config import load_config
 from symvae.datasets.planar import ring
 from symvae.errors import ConfigError
 from symvae.events.smearing import smear_momenta
-from symvae.scans.measures import collect_scan, plateau, symmetry_pvalues
+from symvae.outputs.evaluation import Evaluation, Latent, ThresholdScan, Traversal
+from symvae.scans.measures import plateau, symmetry_pvalues
+from symvae.stages import collect_scan
 
 # ---- plateau ---------------------------------------------------------------------------------
 
@@ -152,15 +154,23 @@ def test_smearing_in_chunks_draws_the_same_numbers():
     np.testing.assert_array_equal(parts, whole)
 
 
-def test_smeared_features_agree_between_implementations():
-    from symvae.events.features import compute_features, compute_features_numpy
+def test_smeared_features_are_the_smeared_four_vectors():
+    import awkward as ak
+
+    from symvae.events.features import compute_features
     from symvae.events.rambo import rambo
 
     events = rambo(500, np.random.default_rng(0), n_particles=3, sqrt_s=100.0)
     spec = {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"], "smearing": 0.05}
     a = compute_features(events, spec, rng=np.random.default_rng(4))
-    b = compute_features_numpy(events, spec, rng=np.random.default_rng(4))
-    np.testing.assert_allclose(a.features, b.features, rtol=1e-12)
+    four = np.stack(
+        [ak.to_numpy(events.particles[f][:, :2]) for f in ("E", "px", "py", "pz")], axis=-1
+    )
+    smeared = smear_momenta(four, 0.05, np.random.default_rng(4))
+    for i in range(2):
+        for c, f in enumerate(("E", "px", "py", "pz")):
+            column = a.features[:, a.feature_names.index(f"{f}_{i + 1}")]
+            np.testing.assert_allclose(column, smeared[:, i, c], rtol=1e-12)
     plain = compute_features(events, {**spec, "smearing": 0.0})
     assert not np.allclose(a.features, plain.features)
     assert a.metadata["smearing"] == 0.05
@@ -193,15 +203,24 @@ def test_rotation_p_value_falls_with_the_modulation():
 # ---- collect ---------------------------------------------------------------------------------
 
 
-def _evaluation(path, seed, n_relevant, local_dof, activity, spectrum=()):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with h5py.File(path, "w") as f:
-        f.attrs.update({"seed": seed, "n_relevant": n_relevant, "local_dof": local_dof})
-        f["activity"] = np.asarray(activity, dtype=float)
-        f["local_spectrum"] = np.asarray(spectrum, dtype=float)
+def _evaluation(path, seed, n_relevant, local_dof, relevance, spectrum=()):
+    """A complete evaluation.h5 with the given figures (the rest empty)."""
+    relevance = np.asarray(relevance, dtype=float)
+    n = len(relevance)
+    record = Evaluation(
+        seed=seed, n_relevant=n_relevant, local_dof=local_dof, local_dof_twonn=float(local_dof),
+        best_epoch=0, epochs_run=0, train_seconds=0.0, threshold=0.1, relevance=relevance,
+        posterior_width=np.zeros(n), kl=np.zeros(n), order=np.argsort(-relevance),
+        local_spectrum=np.asarray(spectrum, dtype=float), relevant=relevance > 0.1,
+        threshold_scan=ThresholdScan(thresholds=np.zeros(0), n_relevant=np.zeros(0, int)),
+        latent=Latent(mu=np.zeros((0, n)), truth={}),
+        traversal=Traversal(z=np.zeros(0), decoded=np.zeros((0, 0, 2)), directions=np.zeros(0, int)),
+        history={},
+    )  # fmt: skip
+    record.save(path)
 
 
-def test_collect_scan_writes_the_plateau_and_the_freed_activity(tmp_path):
+def test_collect_scan_writes_the_plateau_and_the_freed_relevance(tmp_path):
     cfg = load_config(
         _with_scans(
             {
@@ -227,7 +246,7 @@ def test_collect_scan_writes_the_plateau_and_the_freed_activity(tmp_path):
         assert g["n_relevant"].shape == (4, 2)
         np.testing.assert_array_equal(g["local_dof_median"][()], [2, 1, 1.5, 1])
         assert g.attrs["plateau_factor"] == 1 and not g.attrs["plateau_ok"]
-        np.testing.assert_array_equal(g["activity"][0, 0], [0.9, 0.8, 0.01, 0.0])
+        np.testing.assert_array_equal(g["relevance"][0, 0], [0.9, 0.8, 0.01, 0.0])
         assert f.attrs["parameter"] == "vae.beta"
     width = cfg.scans["width"]
     for i, act in enumerate(([0.9, 0.8, 0.001, 0.0], [0.9, 0.8, 0.5, 0.0])):
@@ -239,6 +258,6 @@ def test_collect_scan_writes_the_plateau_and_the_freed_activity(tmp_path):
     with h5py.File(out) as f:
         g = f["ring"]
         assert g.attrs["exact_count"] == 2
-        np.testing.assert_allclose(g["freed_activity"][:, 0, 0], [0.001, 0.5])
+        np.testing.assert_allclose(g["freed_relevance"][:, 0, 0], [0.001, 0.5])
         # beyond the ring's dof 1, zero-padded where a model has fewer relevant directions
         np.testing.assert_allclose(g["freed_local_variance"][:, 1], [[1e-6, 0.0], [0.002, 0.001]])

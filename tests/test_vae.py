@@ -9,7 +9,8 @@ import torch
 from symvae.config import VAEConfig
 from symvae.datasets import generate
 from symvae.errors import DataError
-from symvae.vae import load_model, save_model, train_vae
+from symvae.outputs.model import load_model, save_model
+from symvae.vae import train_vae
 
 CFG = VAEConfig(latent_dim=3, hidden=(16, 16), epochs=4, batch_size=64, device="cpu")
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import ROOT, tiny_config
 
-from symvae.io.features import read_features
+from symvae.outputs.features import read_features
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SCRIPTS = [
@@ -134,7 +134,7 @@ def test_tiny_workflow_end_to_end(tmp_path):
         assert f["linear_gaussian"]["local_dof"].shape == (2, 1)
         assert "plateau_factor" in f["linear_gaussian"].attrs
     with h5py.File(results / "scans" / "smear.h5") as f:
-        assert f["rambo2"]["freed_activity"].shape[:2] == (2, 1)
+        assert f["rambo2"]["freed_relevance"].shape[:2] == (2, 1)
     smeared = read_features(results / "scans" / "smear" / "rambo2" / "p1" / "features.h5")
     plain = read_features(results / "scans" / "smear" / "rambo2" / "p0" / "features.h5")
     assert smeared.dataset.metadata["smearing"] == 0.05

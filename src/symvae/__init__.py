@@ -7,7 +7,7 @@ Main entry points
 -----------------
 - :func:`symvae.config.load_config`: validate ``config.yaml``.
 - :func:`symvae.datasets.generate`: draw a toy or mechanical dataset with analytic truth.
-- :func:`symvae.vae.train_vae`, :func:`symvae.vae.load_model`: the VAE.
+- :func:`symvae.vae.train_vae`, :func:`symvae.outputs.model.load_model`: the VAE.
 - :func:`symvae.relevance.latent_relevance`: relevance of each latent direction.
 - :func:`symvae.dof.local_pca_dimension`: local degrees of freedom of the latent means.
 - :func:`symvae.theory.linear_vae_relevance`: the exact linear-VAE prediction.

@@ -24,7 +24,7 @@ def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> 
         check_params(rambo, spec.events.get("params", {}), f"{key}.events.params", "rambo")
     truth = spec.directions
     if spec.features is not None and (truth.constraints or truth.approximate):
-        from symvae.directions.constraints import parse_constraints
+        from symvae.directions.equations import parse_constraints
         from symvae.events.features import feature_columns
 
         names = feature_columns(spec.features)[0]

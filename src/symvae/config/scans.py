@@ -131,7 +131,7 @@ class ScanSetting:
         return self.point_dir(results, process, point) / f"seed{seed}" / "evaluation.h5"
 
     def inputs(self, results: str | Path) -> dict[str, list[list[str]] | list[str]]:
-        """Per process, what :func:`symvae.scans.measures.collect_scan` reads: per point the
+        """Per process, what :func:`symvae.stages.collect_scan` reads: per point the
         evaluation files of every seed, or (``symmetry``) the point's features."""
         out: dict[str, list[list[str]] | list[str]] = {}
         for process in self.processes:

@@ -159,6 +159,7 @@ def _lpca(u: NDArray[np.float64], n_neighbors: int, fraction: float) -> float:
 def baseline_estimates(
     x: ArrayLike,
     *,
+    estimators: tuple[str, ...] = ESTIMATORS,
     pca_fraction: float = 0.99,
     max_points: int = 2000,
     n_subsamples: int = 5,
@@ -167,7 +168,6 @@ def baseline_estimates(
     lpca_fraction: float = 0.1,
     twonn_discard: float = 0.1,
     constant_rtol: float = 1e-9,
-    estimators: tuple[str, ...] = ESTIMATORS,
     seed: int = 0,
 ) -> BaselineEstimates:
     """Intrinsic-dimension baselines of events ``x`` ``(n, d)`` (physical units).

@@ -2,9 +2,11 @@
 
 Every discovered object of :mod:`symvae.directions` (a tangent space, a space of constraint
 polynomials, a Lie algebra of generators) is a linear subspace of some coefficient space, and
-is scored against its analytic counterpart by the principal angles between the two. The
-Grassmann (geodesic) distance is the 2-norm of the principal angles in radians, as in
-LieGAN (Yang et al. 2023) and LieNLSD; it is 0 for equal spans and at most ``√k · π/2``.
+is scored against its analytic counterpart by the principal angles between the two. Spans of
+``d × d`` matrices (generators) are spans in ``R^{d²}`` with the Frobenius inner product
+(:func:`orthonormal_matrices`). The Grassmann (geodesic) distance is the 2-norm of the
+principal angles in radians, as in LieGAN (Yang et al. 2023) and LieNLSD; it is 0 for equal
+spans and at most ``√k · π/2``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = [
     "grassmann_distance",
     "null_space",
     "orthonormal_basis",
+    "orthonormal_matrices",
     "principal_angles",
     "subspace_dimension_mismatch",
 ]
@@ -110,3 +113,19 @@ def grassmann_distance(a: ArrayLike, b: ArrayLike) -> float:
 def subspace_dimension_mismatch(a: ArrayLike, b: ArrayLike) -> int:
     """``rank(a) − rank(b)``: positive when ``a`` spans more directions than ``b``."""
     return orthonormal_basis(a).shape[1] - orthonormal_basis(b).shape[1]
+
+
+def orthonormal_matrices(mats: NDArray[np.float64], rtol: float = 1e-10) -> NDArray[np.float64]:
+    """Frobenius-orthonormal basis ``(r, d, d)`` of the span of ``mats`` ``(k, d, d)``.
+
+    Gram–Schmidt order is kept (QR), so the first matrix keeps its direction.
+    """
+    k, d, _ = mats.shape
+    if k == 0:
+        return np.zeros((0, d, d))
+    flat = mats.reshape(k, -1).T
+    q, r = np.linalg.qr(flat)
+    diag = np.abs(np.diag(r))
+    keep = diag > rtol * max(float(diag.max()), 1e-300)
+    q = q[:, keep] * np.sign(np.diag(r)[keep])
+    return q.T.reshape(-1, d, d)

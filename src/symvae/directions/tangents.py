@@ -376,6 +376,10 @@ class LearnedTangents:
 
     Attributes
     ----------
+    k:
+        Dimension of the learned tangent space.
+    relevant:
+        Indices of the relevant latents used.
     basis:
         ``(n, d, k)`` orthonormal: the top-``k`` left singular vectors of ``J(u)``.
     singular_values:
@@ -385,17 +389,13 @@ class LearnedTangents:
     decoder_singular_values:
         ``(n, min(d, R))`` singular values of the decoder Jacobian restricted to the ``R``
         relevant latents, ``J_dec P_rel`` (a diagnostic: for a closed curve both are large).
-    relevant:
-        Indices of the relevant latents used.
-    k:
-        Dimension of the learned tangent space.
     """
 
+    k: int
+    relevant: NDArray[np.int64]
     basis: NDArray[np.float64]
     singular_values: NDArray[np.float64]
     decoder_singular_values: NDArray[np.float64]
-    relevant: NDArray[np.int64]
-    k: int
 
     @property
     def gap(self) -> NDArray[np.float64]:
@@ -494,11 +494,11 @@ def learned_tangents(
     left, s, _ = np.linalg.svd(jac)
     s_dec = np.linalg.svd(jd_rel, compute_uv=False) if rel.size else np.zeros((len(u), 0))
     return LearnedTangents(
+        k=k,
+        relevant=rel,
         basis=np.ascontiguousarray(left[:, :, :k]),
         singular_values=s[:, : min(d, latent)],
         decoder_singular_values=s_dec,
-        relevant=rel,
-        k=k,
     )
 
 

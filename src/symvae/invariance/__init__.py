@@ -10,17 +10,25 @@ statement measurable on the torus (and checks the averaged kernel on S²):
 - :mod:`~symvae.invariance.krr`: KRR by Cholesky and ridge validation;
 - :mod:`~symvae.invariance.theory`: the deterministic-equivalent learning curve, exponents and the
   effective-sample multiplier;
-- :mod:`~symvae.invariance.experiments`: measured learning curves with their predictions.
+- :mod:`~symvae.invariance.curves`: one learner's curve, the plain and invariant curves side by
+  side, log–log slopes and the multiplier with bootstrap bands;
+- :mod:`~symvae.invariance.designs`: one seed's fits with exact excess risks (torus, sphere);
+- :mod:`~symvae.invariance.experiments`: measured learning curves with their predictions;
+- :mod:`~symvae.invariance.events`: the same on collision events (rotations about the beam).
 """
 
 from __future__ import annotations
 
-from symvae.invariance.experiments import (
-    LearningCurve,
+from symvae.invariance.curves import (
+    CurvePair,
+    LearnerCurve,
     curve_slope,
-    hard_target_energies,
     loglog_slope,
     median_slope,
+)
+from symvae.invariance.experiments import (
+    LearningCurve,
+    hard_target_energies,
     sphere_learning_curve,
     torus_learning_curve,
 )
@@ -71,9 +79,11 @@ __all__ = [
     "DEFAULT_C",
     "DEFAULT_LAMBDAS",
     "DEFAULT_T",
+    "CurvePair",
     "EigenlearningPrediction",
     "HalfShifts",
     "InvariantBasis",
+    "LearnerCurve",
     "LearningCurve",
     "Permutations",
     "RidgeSelection",

@@ -17,7 +17,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import awkward as ak
@@ -27,10 +26,9 @@ from scipy.linalg import expm
 from scipy.spatial.distance import pdist
 
 from symvae.errors import ConfigError, DataError
-from symvae.events.store import Events, read_events
-from symvae.invariance.experiments import _blas_limit, _bootstrap_multiplier, curve_slope
+from symvae.events.store import Events
+from symvae.invariance.curves import CurvePair, LearnerCurve, blas_limit
 from symvae.invariance.krr import DEFAULT_LAMBDAS, select_ridge
-from symvae.invariance.theory import effective_sample_multiplier
 
 __all__ = [
     "LZ",
@@ -40,8 +38,8 @@ __all__ = [
     "GaussianEventKernel",
     "event_inputs",
     "event_learning_curve",
+    "event_regression",
     "four_momenta",
-    "load_event_regression",
     "pair_rapidity",
     "qed_msq",
 ]
@@ -276,48 +274,27 @@ class AxialRotations:
 
 
 @dataclass(frozen=True)
-class EventLearningCurve:
+class EventLearningCurve(CurvePair):
     """Measured learning curves of plain and rotation-averaged KRR on events.
 
-    Risks are test excess risks ``mean((f̂ − f)²)/var(f)`` (dimensionless) at the validated λ,
-    ``(S, p)`` for the plain and ``(S, q)`` for the invariant learner (sizes ``ns_plain``
-    ``(p,)``, ``ns_inv`` ``(q,)``, seeds ``(S,)``); ``delta_*`` (``δ = nλ``) and ``edge_*``
-    (λ limited by its grid) have the same shapes. ``sigma`` is the label noise relative to
-    ``std(f)``. Slopes are those of the mean curves on log–log axes with bootstrap (over
-    seeds) errors. ``multiplier`` is ``n_eff/n`` at ``ns_inv`` from the mean curves with the
-    16 % and 84 % bootstrap quantiles ``multiplier_lo/hi`` (NaN where ``R_inv(n)`` is outside
-    the plain curve). ``quadrature_error`` is ``max |K_G(n_angles) − K_G(2 n_angles)|`` on up to
-    256 events (relative: ``K ≤ 1``); ``scale``, ``scale_axial`` (GeV) and ``lengthscale``
-    (scaled units) define the kernel (:class:`GaussianEventKernel`); ``seconds_*`` is the time of the Grams and fits summed over seeds.
+    The fields of :class:`~symvae.invariance.curves.CurvePair`: the learners' risks are test
+    excess risks ``mean((f̂ − f)²)/var(f)`` (dimensionless) at the validated λ, ``(S, p)`` for
+    the plain and ``(S, q)`` for the invariant learner, their ``seconds`` the time of the Grams
+    and fits summed over seeds; ``sigma`` is the label noise relative to ``std(f)``. And:
+    ``process`` and ``target`` name the events and the regression target;
+    ``quadrature_error`` is ``max |K_G(n_angles) − K_G(2 n_angles)|`` on up to 256 events
+    (relative: ``K ≤ 1``) for the rotations ``exp(t·generator)``; ``scale``, ``scale_axial``
+    (GeV) and ``lengthscale`` (scaled units) define the kernel (:class:`GaussianEventKernel`).
     """
 
     process: str
     target: str
-    ns_plain: NDArray[np.int64]
-    ns_inv: NDArray[np.int64]
-    seeds: NDArray[np.int64]
-    sigma: float
-    risk_plain: NDArray[np.float64]
-    risk_inv: NDArray[np.float64]
-    delta_plain: NDArray[np.float64]
-    delta_inv: NDArray[np.float64]
-    edge_plain: NDArray[np.bool_]
-    edge_inv: NDArray[np.bool_]
-    slope_plain: float
-    slope_plain_err: float
-    slope_inv: float
-    slope_inv_err: float
-    multiplier: NDArray[np.float64]
-    multiplier_lo: NDArray[np.float64]
-    multiplier_hi: NDArray[np.float64]
     generator: NDArray[np.float64]
     n_angles: int
     quadrature_error: float
     scale: float
     scale_axial: float
     lengthscale: float
-    seconds_plain: float
-    seconds_inv: float
 
 
 def _sizes(ns: Sequence[int], what: str) -> NDArray[np.int64]:
@@ -435,7 +412,7 @@ def event_learning_curve(
 
     res: list[list[NDArray]] = [[], []]
     secs = [0.0, 0.0]
-    with _blas_limit(blas_threads):
+    with blas_limit(blas_threads):
         for seed in seeds_arr:
             draw = _Draw.of(x, f, int(seed), sigma, sizes)
             for k, (gram_fn, sizes_k) in enumerate(((kernel, ns_p), (averaged, ns_i))):
@@ -447,27 +424,21 @@ def event_learning_curve(
         quad_err = group.quadrature_error(kernel, x[:256])
     if quad_err > 1e-8:
         warnings.warn(f"K_G quadrature error {quad_err:.2g} > 1e-8: raise n_angles", stacklevel=2)
-    (risk_p, delta_p, edge_p), (risk_i, delta_i, edge_i) = (np.stack(r, axis=1) for r in res)
-    rng = np.random.default_rng(12345)
-    slope_p, err_p = curve_slope(ns_p, risk_p, n_boot, rng)
-    slope_i, err_i = curve_slope(ns_i, risk_i, n_boot, rng)
-    mean_p, mean_i = risk_p.mean(axis=0), risk_i.mean(axis=0)
-    lo, hi = _bootstrap_multiplier(ns_p, risk_p, ns_i, risk_i, n_boot, rng)
-    return EventLearningCurve(
-        process=process, target=target_name, ns_plain=ns_p, ns_inv=ns_i, seeds=seeds_arr,
-        sigma=float(sigma), risk_plain=risk_p, risk_inv=risk_i, delta_plain=delta_p,
-        delta_inv=delta_i, edge_plain=edge_p.astype(bool), edge_inv=edge_i.astype(bool),
-        slope_plain=slope_p, slope_plain_err=err_p, slope_inv=slope_i, slope_inv_err=err_i,
-        multiplier=effective_sample_multiplier(ns_p, mean_p, ns_i, mean_i),
-        multiplier_lo=lo, multiplier_hi=hi, generator=group.generator, n_angles=group.n_angles,
-        quadrature_error=quad_err, scale=kernel.scale, scale_axial=float(kernel.scale_axial or 0.0),
+    stacked = [np.stack(r, axis=1) for r in res]  # rows: risk, δ, edge flag
+    plain, inv = (
+        LearnerCurve(ns_k, rows[0], rows[1], rows[2].astype(bool), t)
+        for ns_k, rows, t in zip((ns_p, ns_i), stacked, secs, strict=True)
+    )
+    return EventLearningCurve.from_learners(
+        seeds_arr, float(sigma), plain, inv, n_boot, process=process, target=target_name,
+        generator=group.generator, n_angles=group.n_angles, quadrature_error=quad_err,
+        scale=kernel.scale, scale_axial=float(kernel.scale_axial or 0.0),
         lengthscale=kernel.lengthscale,
-        seconds_plain=secs[0], seconds_inv=secs[1],
     )  # fmt: skip
 
 
 TARGETS = ("qed_msq", "pair_rapidity")
-"""Target names understood by :func:`load_event_regression`."""
+"""Target names understood by :func:`event_regression`."""
 
 _ECM = re.compile(r"^\s*Beams:eCM\s*=\s*([0-9.eE+-]+)\s*$", re.IGNORECASE)
 
@@ -483,26 +454,27 @@ def _sqrt_s(metadata: Mapping[str, Any]) -> float | None:
     return None
 
 
-def load_event_regression(
-    path: str | Path,
+def event_regression(
+    events: Events,
     target: str,
     *,
     sqrt_s: float | None = None,
     pids: Sequence[int] = (13, -13),
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Inputs ``(n, P, 3)`` (GeV) and target values ``(n,)`` from a symvae event file.
+    """Inputs ``(n, P, 3)`` (GeV) and target values ``(n,)`` of ``events`` (e.g. an
+    ``events.root`` read with :func:`symvae.outputs.events.read_events`).
 
     ``target`` is one of :data:`TARGETS`; the first two ``pids`` are taken as μ⁻ and μ⁺. For
     ``"qed_msq"``, √s comes from the file's metadata when present, else from ``sqrt_s`` (GeV).
     """
     if target not in TARGETS:
         raise ConfigError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
-    events = read_events(path)
     p = four_momenta(events, pids)
     if target == "pair_rapidity":
         return p[..., 1:], pair_rapidity(p[:, 0], p[:, 1])
     root_s = _sqrt_s(events.metadata)
     root_s = sqrt_s if root_s is None else root_s
     if root_s is None:
-        raise DataError(f"{path}: no sqrt(s) in the metadata; pass sqrt_s (GeV)")
+        source = events.metadata.get("source", "events")
+        raise DataError(f"{source}: no sqrt(s) in the metadata; pass sqrt_s (GeV)")
     return p[..., 1:], qed_msq(p[:, 0], p[:, 1], root_s)

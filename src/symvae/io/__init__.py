@@ -1,26 +1,9 @@
-"""Reading and writing symvae's files (features, relevance, summary)."""
+"""HDF5 helpers: atomic writes, checked opening, JSON and string-list attributes.
 
-from symvae.io.features import (
-    TEST,
-    TRAIN,
-    VALIDATION,
-    FeatureFile,
-    make_split,
-    read_features,
-    write_features,
-)
-from symvae.io.hdf5 import atomic_h5, open_h5, read_json_attr, write_json_attr
+The layouts of symvae's own files (features, evaluation, relevance, ...) are in
+:mod:`symvae.outputs`.
+"""
 
-__all__ = [
-    "TEST",
-    "TRAIN",
-    "VALIDATION",
-    "FeatureFile",
-    "atomic_h5",
-    "make_split",
-    "open_h5",
-    "read_features",
-    "read_json_attr",
-    "write_features",
-    "write_json_attr",
-]
+from symvae.io.hdf5 import atomic_h5, open_h5, read_json_attr, write_json_attr, write_str_list_attr
+
+__all__ = ["atomic_h5", "open_h5", "read_json_attr", "write_json_attr", "write_str_list_attr"]

@@ -2,9 +2,8 @@
 smearing, an angular modulation), each value trained and measured as its own process.
 
 :mod:`symvae.config.scans` resolves the config's ``scans`` section into per-point process
-specs; :mod:`symvae.scans.measures` turns the points' evaluations into curves (relevant
-count and local dof, the plateau, the relevance of freed directions, symmetry p-values) and
-writes ``scans/<scan>.h5``.
+specs; :mod:`symvae.scans.measures` holds what is measured along a scan (the plateau of the
+local dof, symmetry p-values); :func:`symvae.stages.collect_scan` writes ``scans/<scan>.h5``.
 """
 
 from symvae.config.scans import MEASURES, ScanSetting, point_name, scan_settings

@@ -25,27 +25,39 @@ module                 function                                    writes
 :mod:`.train`          :func:`train`                               ``model.pt``
 :mod:`.evaluate`       :func:`evaluate`                            ``evaluation.h5``
 :mod:`.relevance`      :func:`collect`                             ``relevance.h5``
+:mod:`.directions`     :func:`analyze_directions`                  ``directions.h5``
 :mod:`.summary`        :func:`summarize`                           ``summary.h5``
+:mod:`.scans`          :func:`collect_scan`                        ``scans/<scan>.h5``
+:mod:`.invariance`     :func:`run_setting`,                        ``invariance/*.h5``
+                       :func:`summarize_invariance`
 =====================  ==========================================  =====================
 """
 
+from symvae.stages.directions import DirectionsSettings, analyze_directions
 from symvae.stages.evaluate import evaluate
 from symvae.stages.events import chunk_sizes, generate_event_chunk, ingest_events, merge_events
 from symvae.stages.features import make_event_features
+from symvae.stages.invariance import run_setting, summarize_invariance
 from symvae.stages.relevance import collect
+from symvae.stages.scans import collect_scan
 from symvae.stages.summary import summarize
 from symvae.stages.toy import make_features
 from symvae.stages.train import train
 
 __all__ = [
+    "DirectionsSettings",
+    "analyze_directions",
     "chunk_sizes",
     "collect",
+    "collect_scan",
     "evaluate",
     "generate_event_chunk",
     "ingest_events",
     "make_event_features",
     "make_features",
     "merge_events",
+    "run_setting",
     "summarize",
+    "summarize_invariance",
     "train",
 ]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import h5py
 import numpy as np
 
 from symvae.config import ProcessSpec
-from symvae.io.features import (
-    TEST,
-    TRAIN,
-    FeatureFile,
-    read_features,
+from symvae.outputs.evaluation import (
+    Evaluation,
+    Latent,
+    Theory,
+    ThresholdScan,
+    Traversal,
 )
-from symvae.io.hdf5 import atomic_h5
+from symvae.outputs.features import TEST, TRAIN, FeatureFile, read_features
 
 if TYPE_CHECKING:
     from symvae.vae import TrainedVAE
@@ -32,8 +32,8 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
     """Measure relevance, local dof, latent means, traversals (and the linear theory check)
     of one trained model on the test split, and write ``evaluation.h5``."""
     from symvae.dof import local_pca_dimension, local_spectrum, twonn_dimension
+    from symvae.outputs.model import load_model
     from symvae.relevance import latent_relevance, threshold_scan
-    from symvae.vae import load_model
 
     ff = read_features(features)
     trained = load_model(model)
@@ -51,48 +51,40 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
     )
     m = min(spec.relevance.n_latent_samples, len(x_test))
 
-    with atomic_h5(out) as f:
-        f.attrs.update(
-            {
-                "seed": trained.seed,
-                "n_relevant": len(relevant_idx),
-                "local_dof": local_dof,
-                "local_dof_twonn": twonn,
-                "best_epoch": trained.best_epoch,
-                "epochs_run": len(trained.history.get("epoch", [])),
-                "train_seconds": trained.seconds,
-                "threshold": threshold,
-            }
-        )
-        f["activity"] = rel.activity
-        f["posterior_width"] = rel.posterior_width
-        f["kl"] = rel.kl
-        f["order"] = order
-        f["local_spectrum"] = spectrum
-        f["local_spectrum"].attrs["description"] = (
-            "median over test events of the descending covariance eigenvalues of the "
-            "neighbourhoods of latent means in the relevant directions (prior units)"
-        )
-        f["relevant"] = rel.relevant(threshold)
-        f["threshold_scan/thresholds"] = np.asarray(spec.relevance.scan)
-        f["threshold_scan/n_relevant"] = threshold_scan(rel.activity, spec.relevance.scan)
-        f["latent/mu"] = mu[:m]
-        f["latent"].create_group("truth", track_order=True)
-        for name, values in ff.truth_part(TEST).items():
-            f[f"latent/truth/{name}"] = values[:m]
-        decoded = np.empty((len(relevant_idx), len(TRAVERSAL), ff.dataset.n_features))
-        for r, i in enumerate(relevant_idx):
-            z = np.zeros((len(TRAVERSAL), spec.vae.latent_dim))
-            z[:, i] = TRAVERSAL
-            decoded[r] = trained.decode(z)
-        f["traversal/z"] = TRAVERSAL
-        f["traversal/decoded"] = decoded
-        f["traversal/directions"] = relevant_idx.astype(np.int64)
-        for key, values in trained.history.items():
-            f[f"history/{key}"] = np.asarray(values)
-        if spec.generator == "linear_gaussian":
-            _theory_check(f, spec, ff, trained, mu, relevant_idx)
-    return Path(out)
+    decoded = np.empty((len(relevant_idx), len(TRAVERSAL), ff.dataset.n_features))
+    for r, i in enumerate(relevant_idx):
+        z = np.zeros((len(TRAVERSAL), spec.vae.latent_dim))
+        z[:, i] = TRAVERSAL
+        decoded[r] = trained.decode(z)
+    record = Evaluation(
+        seed=trained.seed,
+        n_relevant=len(relevant_idx),
+        local_dof=local_dof,
+        local_dof_twonn=twonn,
+        best_epoch=trained.best_epoch,
+        epochs_run=len(trained.history.get("epoch", [])),
+        train_seconds=trained.seconds,
+        threshold=threshold,
+        relevance=rel.activity,
+        posterior_width=rel.posterior_width,
+        kl=rel.kl,
+        order=order,
+        local_spectrum=spectrum,
+        relevant=rel.relevant(threshold),
+        threshold_scan=ThresholdScan(
+            thresholds=np.asarray(spec.relevance.scan),
+            n_relevant=threshold_scan(rel.activity, spec.relevance.scan),
+        ),
+        latent=Latent(mu=mu[:m], truth={k: v[:m] for k, v in ff.truth_part(TEST).items()}),
+        traversal=Traversal(z=TRAVERSAL, decoded=decoded, directions=relevant_idx.astype(np.int64)),
+        history={key: np.asarray(values) for key, values in trained.history.items()},
+        theory=(
+            _theory_check(spec, ff, trained, mu, relevant_idx)
+            if spec.generator == "linear_gaussian"
+            else None
+        ),
+    )
+    return record.save(out)
 
 
 def _dof_kwargs(spec: ProcessSpec) -> dict[str, Any]:
@@ -105,13 +97,12 @@ def _dof_kwargs(spec: ProcessSpec) -> dict[str, Any]:
 
 
 def _theory_check(
-    f: h5py.Group,
     spec: ProcessSpec,
     ff: FeatureFile,
     trained: TrainedVAE,
     mu: np.ndarray,
     relevant_idx: np.ndarray,
-) -> None:
+) -> Theory:
     """Linear-VAE prediction from the spectrum of the standardized training inputs, and the
     principal angles between the decoder's relevant directions and the generating rotation."""
     import torch
@@ -137,9 +128,12 @@ def _theory_check(
     jac_mean = jac.mean(dim=0).detach().double().numpy() * trained.scaler.scale[:, None]
     directions = jac_mean[:, relevant_idx]
     angles = principal_angles_deg(directions, top) if len(relevant_idx) and k else np.zeros(0)
-    g = f.create_group("theory")
-    g["eigenvalues"] = eigenvalues
-    g["relevance"] = theory
-    g["principal_angles_deg"] = angles
-    g["heldout_variance_ratio"] = ratio
-    g.attrs.update({"beta": cfg.beta, "sigma2": cfg.sigma2, "n_relevant": k})
+    return Theory(
+        eigenvalues=eigenvalues,
+        relevance=theory,
+        principal_angles_deg=angles,
+        heldout_variance_ratio=ratio,
+        beta=cfg.beta,
+        sigma2=cfg.sigma2,
+        n_relevant=k,
+    )

@@ -12,13 +12,8 @@ import numpy as np
 
 from symvae.config import ProcessSpec
 from symvae.errors import ConfigError
-from symvae.events.store import (
-    Events,
-    iterate_events,
-    read_events,
-    write_events,
-    write_events_chunked,
-)
+from symvae.events.store import Events
+from symvae.outputs.events import iterate_events, read_events, write_events, write_events_chunked
 from symvae.provenance import provenance
 
 __all__ = ["chunk_sizes", "generate_event_chunk", "ingest_events", "merge_events"]

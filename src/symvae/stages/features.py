@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from symvae.config import ProcessSpec
 from symvae.datasets._base import Dataset
 from symvae.errors import DataError
-from symvae.events.store import iterate_events
-from symvae.io.features import (
+from symvae.outputs.events import iterate_events
+from symvae.outputs.features import (
     make_split,
     write_features_chunked,
 )

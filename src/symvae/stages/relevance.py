@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from symvae.config import ProcessSpec
-from symvae.io.hdf5 import atomic_h5, open_h5, write_json_attr, write_str_list_attr
+from symvae.outputs.evaluation import Evaluation, ThresholdScan
+from symvae.outputs.features import read_feature_names
+from symvae.outputs.layout import Provenance
+from symvae.outputs.relevance import ProcessInfo, Relevance
 from symvae.provenance import provenance
 
 __all__ = ["collect"]
@@ -26,78 +29,55 @@ def collect(
     """Merge the per-seed evaluations of one process into ``relevance.h5``; the feature and
     truth names come from ``features`` (the process's ``features.h5``) where given."""
     seeds = sorted(evaluations)
-    rows: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("relevance", "posterior_width", "kl", "scan")
-    }
-    scalars: dict[str, list[Any]] = {"n_relevant": [], "local_dof": [], "local_dof_twonn": []}
-    angles: list[np.ndarray] = []
-    thresholds = theory = None
-    with atomic_h5(out) as f:
-        for seed in seeds:
-            with open_h5(evaluations[seed]) as e:
-                e.copy(e["/"], f, name=f"seed{seed}")
-                order = e["order"][()]
-                rows["relevance"].append(e["activity"][()][order])
-                rows["posterior_width"].append(e["posterior_width"][()][order])
-                rows["kl"].append(e["kl"][()][order])
-                rows["scan"].append(e["threshold_scan/n_relevant"][()])
-                thresholds = e["threshold_scan/thresholds"][()]
-                for key in scalars:
-                    scalars[key].append(e.attrs[key])
-                if "theory" in e:
-                    theory = e["theory"]
-                    angles.append(e["theory/principal_angles_deg"][()])
-                    if "theory" not in f:
-                        g = f.create_group("theory")
-                        g["eigenvalues"] = theory["eigenvalues"][()]
-                        g["relevance"] = theory["relevance"][()]
-                        g["heldout_variance_ratio"] = theory["heldout_variance_ratio"][()]
-                        g.attrs.update(dict(theory.attrs))
-        f["relevance"] = np.stack(rows["relevance"])
-        f["posterior_width"] = np.stack(rows["posterior_width"])
-        f["kl"] = np.stack(rows["kl"])
-        f["n_relevant"] = np.asarray(scalars["n_relevant"], dtype=np.int64)
-        f["local_dof"] = np.asarray(scalars["local_dof"], dtype=np.int64)
-        f["local_dof_twonn"] = np.asarray(scalars["local_dof_twonn"], dtype=np.float64)
-        f["threshold_scan/thresholds"] = thresholds
-        f["threshold_scan/n_relevant"] = np.stack(rows["scan"])
-        if angles:
-            f["theory/principal_angles_deg"] = _pad_stack(angles)
-        ff = _feature_names(features)
-        f.attrs.update(
-            {
-                "process": spec.name,
-                "generator": spec.generator or (spec.events or {}).get("source", ""),
-                "kind": spec.kind,
-                "exact": spec.exact,
-                "compare_to": spec.compare_to,
-                "dof_expected": spec.dof,
-                "measure": "activity",
-                "threshold": spec.relevance.threshold,
-                "latent_dim": spec.vae.latent_dim,
-                "seeds": np.asarray(seeds, dtype=np.int64),
-                "description": spec.description,
-                "count_note": spec.count_note,
-            }
-        )
-        for key, values in ff.items():
-            write_str_list_attr(f, key, values)
-        write_str_list_attr(f, "constraints", list(spec.constraints or spec.conserved))
-        write_json_attr(f, "config_json", spec.to_dict())
-        write_json_attr(f, "provenance_json", provenance())
-    return Path(out)
+    evals = {seed: Evaluation.load(evaluations[seed]) for seed in seeds}
+    rows = [evals[seed] for seed in seeds]
+    first_theory = next((e.theory for e in rows if e.theory is not None), None)
+    theory = None
+    if first_theory is not None:
+        angles = [e.theory.principal_angles_deg for e in rows if e.theory is not None]
+        theory = dataclasses.replace(first_theory, principal_angles_deg=_pad_stack(angles))
+    names = _feature_names(features)
+    record = Relevance(
+        relevance=np.stack([e.relevance[e.order] for e in rows]),
+        posterior_width=np.stack([e.posterior_width[e.order] for e in rows]),
+        kl=np.stack([e.kl[e.order] for e in rows]),
+        n_relevant=np.asarray([e.n_relevant for e in rows], dtype=np.int64),
+        local_dof=np.asarray([e.local_dof for e in rows], dtype=np.int64),
+        local_dof_twonn=np.asarray([e.local_dof_twonn for e in rows], dtype=np.float64),
+        threshold_scan=ThresholdScan(
+            thresholds=rows[-1].threshold_scan.thresholds,
+            n_relevant=np.stack([e.threshold_scan.n_relevant for e in rows]),
+        ),
+        theory=theory,
+        evaluations=evals,
+        process=spec.name,
+        info=ProcessInfo(
+            dof_expected=spec.dof,
+            threshold=spec.relevance.threshold,
+            generator=spec.generator or (spec.events or {}).get("source", ""),
+            description=spec.description,
+            count_note=spec.count_note,
+            kind=spec.kind,
+            exact=spec.exact,
+            compare_to=spec.compare_to,
+            constraints=list(spec.constraints or spec.conserved),
+        ),
+        latent_dim=spec.vae.latent_dim,
+        seeds=np.asarray(seeds, dtype=np.int64),
+        feature_names=names[0],
+        feature_units=names[1],
+        truth_names=names[2],
+        provenance=Provenance(config_json=spec.to_dict(), provenance_json=provenance()),
+    )
+    return record.save(out)
 
 
-def _feature_names(features: str | Path | None) -> dict[str, list[str]]:
-    """Names of features and truth variables of a ``features.h5`` (empty lists for none)."""
+def _feature_names(features: str | Path | None) -> tuple[list[str], list[str], list[str]]:
+    """Names and units of the features and names of the truth variables of a
+    ``features.h5`` (empty lists for none)."""
     if features is None:
-        return {"feature_names": [], "feature_units": [], "truth_names": []}
-    with open_h5(features) as f:
-        return {
-            "feature_names": [str(s) for s in f["features"].attrs["names"]],
-            "feature_units": [str(s) for s in f["features"].attrs["units"]],
-            "truth_names": list(f["truth"].keys()),
-        }
+        return [], [], []
+    return read_feature_names(features)
 
 
 def _pad_stack(arrays: list[np.ndarray]) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from symvae.config import ProcessSpec
 from symvae.datasets import generate
-from symvae.io.features import (
+from symvae.outputs.features import (
     make_split,
     write_features,
 )

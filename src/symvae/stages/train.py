@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symvae.config import ProcessSpec
-from symvae.io.features import (
+from symvae.outputs.features import (
     TRAIN,
     VALIDATION,
     read_features,
@@ -31,7 +31,8 @@ def train(
     seconds (0: every epoch); a run killed and started again resumes there and ends with the
     same weights. The checkpoint is removed once ``out`` is written.
     """
-    from symvae.vae import save_model, train_vae
+    from symvae.outputs.model import save_model
+    from symvae.vae import train_vae
 
     ff = read_features(features)
     ckpt = Path(str(out) + ".ckpt")

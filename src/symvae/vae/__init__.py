@@ -1,7 +1,6 @@
-"""The variational autoencoder: model, training, persistence."""
+"""The variational autoencoder: model and training (files: :mod:`symvae.outputs.model`)."""
 
 from symvae.vae.device import resolve_device, set_threads
-from symvae.vae.io import load_model, save_model
 from symvae.vae.model import VAE, Architecture, elbo_terms
 from symvae.vae.train import TrainedVAE, architecture_from_config, train_vae
 
@@ -11,9 +10,7 @@ __all__ = [
     "TrainedVAE",
     "architecture_from_config",
     "elbo_terms",
-    "load_model",
     "resolve_device",
-    "save_model",
     "set_threads",
     "train_vae",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from symvae.invariance.steps import read_curve
+from symvae.outputs.invariance import Curve
 from symvae.plotting.invariance import plot_learning_curves, plot_multiplier
 
 __all__ = ["invariance_pages", "read_curves"]
@@ -53,9 +53,9 @@ _HEADER = (
 _WIDTHS = (0.14, 0.14, 0.04, 0.05, 0.05, 0.19, 0.19, 0.10, 0.10)
 
 
-def read_curves(paths: Mapping[str, str | Path]) -> dict[str, dict[str, Any]]:
+def read_curves(paths: Mapping[str, str | Path]) -> dict[str, Curve]:
     """Read every curve file (errors name the file)."""
-    return {str(name): read_curve(p) for name, p in paths.items()}
+    return {str(name): Curve.load(p) for name, p in paths.items()}
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -64,11 +64,11 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def _slopes(c: Mapping[str, Any], learner: str) -> str:
-    fit = f"{_fmt(c.get(f'slope_{learner}'))} ± {_fmt(c.get(f'slope_{learner}_err'))}"
+def _slopes(c: Curve, learner: str) -> str:
+    fit = f"{_fmt(getattr(c, f'slope_{learner}'))} ± {_fmt(getattr(c, f'slope_{learner}_err'))}"
     return (
-        f"{fit}\n{_fmt(c.get(f'pred_slope_{learner}'))} · "
-        f"{_fmt(c.get(f'asymptotic_slope_{learner}'))}"
+        f"{fit}\n{_fmt(getattr(c, f'pred_slope_{learner}'))} · "
+        f"{_fmt(getattr(c, f'asymptotic_slope_{learner}'))}"
     )
 
 
@@ -80,31 +80,31 @@ def _range(values: Any) -> str:
     return f"{lo:.2f}" if abs(hi - lo) < 5e-3 else f"{lo:.2f}–{hi:.2f}"
 
 
-def table_rows(curves: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+def table_rows(curves: Mapping[str, Curve]) -> list[list[str]]:
     """One row of the invariance table per setting."""
     rows = []
     for name, c in curves.items():
-        order = c.get("order")
-        pred = c.get("pred_multiplier")
+        order = c.order
+        pred = c.pred_multiplier
         rows.append(
             [
                 name,
-                f"{c.get('space', '')} · {c.get('group', '')}",
-                str(c.get("d", "–")),
-                str(c.get("d_eff", "–")),
+                f"{c.space} · {c.group}",
+                str(c.d),
+                str(c.d_eff),
                 str(order) if order else "∞",
                 _slopes(c, "plain"),
                 _slopes(c, "inv"),
-                _range(c["multiplier"]),
+                _range(c.multiplier),
                 "–" if pred is None else _range(pred),
             ]
         )
     return rows
 
 
-def invariance_pages(curves: Mapping[str, Mapping[str, Any]]) -> list[Figure]:
+def invariance_pages(curves: Mapping[str, Curve]) -> list[Figure]:
     """The table page and one page per setting (learning curves and multiplier)."""
-    from symvae.report import _header, _new_page, _table
+    from symvae.report.pages import _header, _new_page, _table
 
     fig = _new_page()
     y = _header(fig, "What a symmetry is worth", _INTRO)
@@ -113,12 +113,12 @@ def invariance_pages(curves: Mapping[str, Mapping[str, Any]]) -> list[Figure]:
     pages = [fig]
     for name, c in curves.items():
         fig = _new_page()
-        order = c.get("order")
+        order = c.order
         lines = [
-            str(c.get("description") or ""),
-            f"{c.get('space')} · {c.get('group')}: d = {c.get('d')}, d_eff = {c.get('d_eff')}, "
-            f"|G| = {order if order else '∞ (continuous)'}; {len(c['seeds'])} seeds "
-            f"(plain learner: {len(c['risk_plain'])}); bands: 16–84 % of the seeds.",
+            str(c.description or ""),
+            f"{c.space} · {c.group}: d = {c.d}, d_eff = {c.d_eff}, "
+            f"|G| = {order if order else '∞ (continuous)'}; {len(c.seeds)} seeds "
+            f"(plain learner: {len(c.risk_plain)}); bands: 16–84 % of the seeds.",
         ]
         y = _header(fig, f"Invariance: {name}", lines)
         top = y - 0.06

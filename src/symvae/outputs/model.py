@@ -1,0 +1,98 @@
+"""``seed<k>/model.pt``: one trained VAE (weights, scaler, history, settings, provenance).
+
+Written by :func:`symvae.stages.train` (rule ``train``), one per process and seed, as a
+``torch.save`` dict whose keys are the fields of :class:`ModelFile`; it loads with
+``torch.load(path, weights_only=True)``, or as a :class:`~symvae.vae.TrainedVAE` with
+:func:`load_model`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from symvae.config import VAEConfig
+from symvae.errors import DataError
+from symvae.outputs.layout import Layout, attribute
+from symvae.scaling import Standardizer
+from symvae.vae.checkpoint import atomic_torch_save
+from symvae.vae.model import VAE, Architecture
+from symvae.vae.train import TrainedVAE
+
+__all__ = ["ModelFile", "load_model", "save_model"]
+
+
+@dataclass(kw_only=True)
+class ModelFile(Layout):
+    """The keys of ``model.pt`` (a ``torch.save`` dict, not an HDF5 file)."""
+
+    FILE = "model.pt"
+    KEYS = True
+
+    state_dict: dict[str, torch.Tensor] = attribute(meaning="the VAE's weights (CPU tensors)")
+    architecture: dict[str, Any] = attribute(meaning="kind, n_features, latent_dim, hidden")
+    scaler: dict[str, list[float]] = attribute(meaning="standardization: mean, scale (per feature)")
+    history: dict[str, list[float]] = attribute(meaning="per-epoch losses (as in evaluation.h5)")
+    best_epoch: int = attribute(meaning="epoch of the kept weights")
+    seconds: float = attribute(unit="s", meaning="wall time of the training")
+    resumed_from: int = attribute(
+        meaning="epoch a resumed run restarted from (0: fresh)", default=0
+    )
+    vae_config: dict[str, Any] = attribute(meaning="the VAE settings of the process")
+    seed: int = attribute(meaning="training seed")
+    provenance: dict[str, Any] = attribute(meaning="library versions, host, inputs")
+
+
+def save_model(
+    path: str | Path, trained: TrainedVAE, provenance: dict[str, Any] | None = None
+) -> None:
+    """Write ``trained`` to ``path`` (a ``torch.save`` dict), atomically."""
+    record = ModelFile(
+        state_dict={k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
+        architecture=trained.model.arch.to_dict(),
+        scaler=trained.scaler.to_dict(),
+        history=trained.history,
+        best_epoch=trained.best_epoch,
+        seconds=trained.seconds,
+        resumed_from=trained.resumed_from,
+        vae_config={**trained.config.__dict__, "hidden": list(trained.config.hidden)},
+        seed=trained.seed,
+        provenance=provenance or {},
+    )
+    payload = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    atomic_torch_save(Path(path), payload)
+
+
+def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
+    """Load a model written by :func:`save_model` onto ``device``."""
+    path = Path(path)
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+        record = ModelFile(**payload)
+    except FileNotFoundError:
+        raise DataError(f"{path}: model file not found") from None
+    except Exception as err:  # torch raises many kinds for corrupt files
+        raise DataError(
+            f"{path}: not a readable symvae model ({err.__class__.__name__}: {err})"
+        ) from None
+    arch = dict(record.architecture)
+    arch["hidden"] = tuple(arch["hidden"])
+    model = VAE(Architecture(**arch))
+    model.load_state_dict(record.state_dict)
+    model.to(device).eval()
+    cfg = dict(record.vae_config)
+    cfg["hidden"] = tuple(cfg["hidden"])
+    return TrainedVAE(
+        model=model,
+        scaler=Standardizer.from_dict(record.scaler),
+        config=VAEConfig(**cfg),
+        seed=int(record.seed),
+        history={k: list(v) for k, v in record.history.items()},
+        best_epoch=int(record.best_epoch),
+        seconds=float(record.seconds),
+        resumed_from=int(record.resumed_from),
+    )

@@ -1,0 +1,142 @@
+"""``summary.h5``: every process's relevance (and directions) figures in one file.
+
+Written by :func:`symvae.stages.summarize` (rule ``summarize``). One group per process with
+the stacked per-seed results of its ``relevance.h5`` (rows are seeds), the medians the report
+quotes, the linear theory where the process has one, and the figures of its
+``directions.h5``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symvae.outputs.directions import Directions, Estimates
+from symvae.outputs.evaluation import ThresholdScan
+from symvae.outputs.layout import Layout, Provenance, attribute, dataset, group, members
+from symvae.outputs.relevance import ProcessInfo, Stack
+
+__all__ = ["BaselineEstimates", "DirectionsFigures", "LinearTheory", "ProcessSummary", "Summary"]
+
+
+@dataclass(kw_only=True)
+class LinearTheory(Layout):
+    """The linear-VAE prediction against the measurement (``linear_gaussian`` processes)."""
+
+    relevance_theory: NDArray[np.float64] = dataset(
+        "(S, L)", meaning="predicted relevance (the same on every row)"
+    )
+    eigenvalues: NDArray[np.float64] = dataset("(d,)", meaning="standardized input spectrum λ_i")
+    principal_angles_deg: NDArray[np.float64] = dataset(
+        "(S, k)", unit="deg", meaning="decoder's relevant directions vs the generating rotation"
+    )
+    max_abs_deviation: NDArray[np.float64] = dataset(
+        "(S,)", meaning="max_i |relevance − relevance_theory|"
+    )
+    relevance_theory_heldout: NDArray[np.float64] = dataset(
+        "(S, L)", meaning="relevance_theory × heldout_variance_ratio: the prediction for the test sample"
+    )  # fmt: skip
+    max_abs_deviation_heldout: NDArray[np.float64] = dataset(
+        "(S,)", meaning="max_i |relevance − relevance_theory_heldout|"
+    )
+    n_relevant_theory: int = attribute("int", meaning="number of λ_i > βs²")
+
+
+@dataclass(kw_only=True)
+class BaselineEstimates(Estimates):
+    """The baselines of ``directions.h5`` under ``baseline_<name>``."""
+
+    PREFIX = "baseline_"
+
+
+@dataclass(kw_only=True)
+class DirectionsFigures(Layout):
+    """The figures of a process's ``directions.h5`` that the summary carries."""
+
+    tangent_angle_median_deg: float = attribute(
+        "float", unit="deg", meaning="median learned-vs-true tangent angle (nan: truth unknown)"
+    )
+    tangent_angle_p90_deg: float = attribute("float", unit="deg", meaning="its 90th percentile")
+    constraints_found: int = attribute("int", meaning="discovered constraints")
+    constraints_expected: int = attribute("int", meaning="analytic constraints (−1: none listed)")
+    constraint_distance: float = attribute(
+        "float", unit="rad", meaning="Grassmann distance discovered vs analytic span"
+    )
+    baselines: BaselineEstimates = group(BaselineEstimates, flat=True)
+    generators_found: int = attribute(
+        "int", meaning="generators preserving the distribution (−1: no search)"
+    )
+    generator_distance: float = attribute(
+        "float", unit="rad", meaning="distance to the expected symmetries"
+    )
+    algebra_dim: int = attribute(
+        "int", meaning="dimension of the constraints' invariance algebra (−1: no search)"
+    )
+    algebra_distance: float = attribute(
+        "float", unit="rad", meaning="distance to the expected algebra"
+    )
+    generators_expected: int | None = attribute("int", optional=True, meaning="expected symmetries")
+    algebra_expected: int | None = attribute("int", optional=True, meaning="expected algebra dimension")  # fmt: skip
+
+    @classmethod
+    def of(cls, d: Directions) -> DirectionsFigures:
+        """The figures of one process's ``directions.h5``."""
+        analytic = d.constraints.analytic
+        b, g = d.baselines, d.generators
+        figures = cls(
+            tangent_angle_median_deg=float(d.tangents.median_deg),
+            tangent_angle_p90_deg=float(d.tangents.p90_deg),
+            constraints_found=int(d.constraints.n_found),
+            constraints_expected=-1 if analytic is None else int(analytic.n_expected),
+            constraint_distance=np.nan if analytic is None else analytic.grassmann_distance,
+            baselines=BaselineEstimates(**dataclasses.asdict(b.estimates)),
+            generators_found=-1 if g is None else int(g.distribution.n_generators),
+            generator_distance=np.nan,
+            algebra_dim=-1 if g is None else int(g.algebra.dim),
+            algebra_distance=np.nan,
+        )  # fmt: skip
+        if g is not None and g.expected_symmetries is not None:
+            figures.generator_distance = float(g.expected_symmetries.grassmann_distance)
+            figures.generators_expected = int(g.expected_symmetries.n_expected)
+        if g is not None and g.expected_algebra is not None:
+            figures.algebra_distance = float(g.expected_algebra.grassmann_distance)
+            figures.algebra_expected = int(g.expected_algebra.n_expected)
+        return figures
+
+
+@dataclass(kw_only=True)
+class ProcessSummary(Stack):
+    """One process's group ``/<process>``."""
+
+    seeds: NDArray[np.int64] = dataset("(S,)", "int64", meaning="training seeds")
+    threshold_scan: ThresholdScan = group(ThresholdScan)
+    info: ProcessInfo = group(ProcessInfo, flat=True)
+    dof_measured: int = attribute("int", meaning="median (low) over seeds of local_dof")
+    n_relevant_median: int = attribute(
+        "int", name="n_relevant", meaning="median (low) over seeds of n_relevant"
+    )
+    n_relevant_min: int = attribute("int", meaning="smallest relevant count over seeds")
+    n_relevant_max: int = attribute("int", meaning="largest relevant count over seeds")
+    local_dof_twonn_median: float = attribute("float", meaning="median TwoNN estimate")
+    theory: LinearTheory | None = group(LinearTheory, optional=True, flat=True)
+    directions: DirectionsFigures | None = group(DirectionsFigures, optional=True, flat=True)
+
+
+@dataclass(kw_only=True)
+class Summary(Layout):
+    """The items of ``summary.h5``."""
+
+    FILE = "summary.h5"
+
+    process_groups: dict[str, ProcessSummary] = members(
+        ProcessSummary, flat=True, meaning="one group per process"
+    )
+    processes: list[str] = attribute("str_list", meaning="process names, in config order")
+    threshold: float = attribute(
+        "float", meaning="the relevance threshold shared by every process (nan if they differ)"
+    )
+    seeds: NDArray[np.int64] = attribute(shape="(S,)", dtype="int64", meaning="training seeds")
+    provenance: Provenance = group(Provenance, flat=True)
