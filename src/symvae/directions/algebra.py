@@ -152,7 +152,7 @@ def constraint_algebra(
         without constraints the algebra is the whole family).
     family:
         A :class:`LinearFamily`, ``"gl"`` (default, :func:`general_family`) or
-        ``"four_vectors"`` (:func:`four_vector_family`).
+        ``"four_vectors"`` (:func:`~symvae.directions.families.four_vector_family`).
     rtol:
         Largest RMS relative violation of a generator in the algebra (dimensionless). The
         default ``1e-3`` keeps exact symmetries of analytic constraints (violations at

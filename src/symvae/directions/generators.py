@@ -253,7 +253,7 @@ def distribution_generators(
 
     **Confirmation.** On the held-out events, split into two disjoint halves ``a`` and ``b``
     (at most ``max_mmd_events`` each), each generator ``A`` is tested by MMD
-    (:func:`mmd_test`, Gaussian kernel, median heuristic, robust-standardized coordinates)
+    (:func:`~symvae.directions.statistics.mmd_test`, Gaussian kernel, median heuristic, robust-standardized coordinates)
     between ``a`` and ``exp(tA) b`` for ``t = s · τ``, ``s ∈ t_scales``, where
     ``τ = 1 / median |A x / scale|`` is the flow time that moves a typical event by one robust
     standard deviation. This makes ``t`` meaningful for compact generators (rotations: about

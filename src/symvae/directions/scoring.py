@@ -129,7 +129,7 @@ def close_constraints(polynomials: PolynomialSet, scales: ArrayLike | None = Non
     Parameters
     ----------
     polynomials:
-        Polynomials of degree ≤ 2 (physical units), e.g. from :func:`parse_constraints`.
+        Polynomials of degree ≤ 2 (physical units), e.g. from :func:`~symvae.directions.equations.parse_constraints`.
     scales:
         ``(m,)`` monomial scales on ``monomial_exponents(d, 2)`` for conditioning (e.g.
         :attr:`ConstraintResult.scales`); default all 1.
@@ -201,10 +201,10 @@ def score_constraints(
     Parameters
     ----------
     result:
-        Output of :func:`find_constraints`.
+        Output of :func:`~symvae.directions.constraints.find_constraints`.
     analytic:
         The analytic constraints: a :class:`PolynomialSet` or equations in
-        ``result.names`` (see :func:`parse_constraint`).
+        ``result.names`` (see :func:`~symvae.directions.equations.parse_constraint`).
 
     Returns
     -------
@@ -307,7 +307,7 @@ def score_candidates(
     Parameters
     ----------
     result:
-        Output of :func:`find_constraints`.
+        Output of :func:`~symvae.directions.constraints.find_constraints`.
     candidates:
         Proposed relations (a :class:`PolynomialSet` or equations in ``result.names``),
         e.g. the Z mass shell ``"(E_1 + E_2)^2 - (px_1 + px_2)^2 - (py_1 + py_2)^2 -

@@ -112,7 +112,7 @@ class LearnerCurve:
 
     def flat_fields(self, learner: str) -> dict[str, Any]:
         """The fields named as in a curve file: ``risk_<learner>``, ``slope_<learner>_err``…"""
-        out = {}
+        out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
             base, err, _ = field.name.partition("_err")
             out[f"{base}_{learner}{err}"] = getattr(self, field.name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,47 +112,46 @@ def _open_tree(f: Any, path: Path) -> dict[str, Any]:
     return {**meta, "source": str(path)}
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[Any]:
+    """Open an ``events.root`` for reading; every failure is a :class:`DataError` naming it."""
+    import uproot
+
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    try:
+        with uproot.open(path) as f:
+            yield f
+    except DataError:
+        raise
+    except Exception as err:  # uproot raises many kinds for truncated or corrupt files
+        raise DataError(
+            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
+        ) from None
+
+
+def _events(arrays: Any, meta: dict[str, Any]) -> Events:
+    parts = ak.zip({k: arrays[f"{PARTICLE}_{k}"] for k in PARTICLE_FIELDS})
+    return Events(parts, ak.to_numpy(arrays[WEIGHT]), meta)
+
+
 def iterate_events(path: str | Path, step_size: int = 100_000) -> Iterator[Events]:
     """Read an ``events.root`` in chunks of ``step_size`` events.
 
     Memory stays bounded by one chunk whatever the file's size (``uproot.iterate``); every
     chunk carries the file's metadata. Errors name the file.
     """
-    import uproot
-
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    try:
-        with uproot.open(path) as f:
-            meta = _open_tree(f, path)
-            for arrays in f[TREE].iterate([*BRANCHES, WEIGHT], step_size=step_size):
-                parts = ak.zip({k: arrays[f"{PARTICLE}_{k}"] for k in PARTICLE_FIELDS})
-                yield Events(parts, ak.to_numpy(arrays[WEIGHT]), meta)
-    except DataError:
-        raise
-    except Exception as err:  # uproot raises many kinds for truncated or corrupt files
-        raise DataError(
-            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
-        ) from None
+    with _reading(path) as f:
+        meta = _open_tree(f, path)
+        for arrays in f[TREE].iterate([*BRANCHES, WEIGHT], step_size=step_size):
+            yield _events(arrays, meta)
 
 
 def read_events(path: str | Path) -> Events:
     """Read a whole ``events.root``."""
-    import uproot
-
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    try:
-        with uproot.open(path) as f:
-            meta = _open_tree(f, path)
-            arrays = f[TREE].arrays([*BRANCHES, WEIGHT])
-    except DataError:
-        raise
-    except Exception as err:  # uproot raises many kinds for truncated or corrupt files
-        raise DataError(
-            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
-        ) from None
-    parts = ak.zip({k: arrays[f"{PARTICLE}_{k}"] for k in PARTICLE_FIELDS})
-    return Events(parts, ak.to_numpy(arrays[WEIGHT]), meta)
+    with _reading(path) as f:
+        meta = _open_tree(f, path)
+        arrays = f[TREE].arrays([*BRANCHES, WEIGHT])
+    return _events(arrays, meta)

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from symvae.outputs.layout import Layout, attribute, dataset, members
 
-__all__ = ["Curve", "InvarianceSummary", "SettingSummary"]
+__all__ = ["Curve", "Figures", "InvarianceSummary", "SettingSummary"]
 
 _META = ("description", "units")
 _RISK = (
@@ -34,21 +34,41 @@ def _scalar(meaning: str, unit: str = "", **kw: Any) -> Any:
     return attribute(meaning=meaning, unit=unit, **kw)
 
 
+def _figure(meaning: str, unit: str = "") -> Any:
+    return attribute(meaning=meaning, unit=unit, optional=True)
+
+
 @dataclass(kw_only=True)
-class Curve(Layout):
+class Figures(Layout):
+    """The scalars of a setting's learning curves (shared by the curve file and the summary)."""
+
+    d: int | None = _figure("dimension of the input space (events: the process's dof)")
+    d_eff: int | None = _figure("dimension of the quotient M/G")
+    order: int | None = _figure("|G| (absent for continuous groups)")
+    s: float | None = _figure("Sobolev order of kernel and target")
+    sigma: float | None = _figure("label noise")
+    slope_plain: float | None = _figure("slope of log mean risk vs log n, plain learner")
+    slope_plain_err: float | None = _figure("its bootstrap error")
+    slope_inv: float | None = _figure("slope of log mean risk vs log n, invariant learner")
+    slope_inv_err: float | None = _figure("its bootstrap error")
+    pred_slope_plain: float | None = _figure("finite-n predicted slope, plain")
+    pred_slope_inv: float | None = _figure("finite-n predicted slope, invariant")
+    asymptotic_slope_plain: float | None = _figure("−2s/(2s + d)")
+    asymptotic_slope_inv: float | None = _figure("−2s/(2s + d_eff)")
+    seconds_plain: float | None = _figure("fit time summed over seeds, plain", "s")
+    seconds_inv: float | None = _figure("fit time summed over seeds, invariant", "s")
+
+
+@dataclass(kw_only=True)
+class Curve(Figures):
     """The items of ``invariance/<setting>.h5``."""
 
     FILE = "invariance/<setting>.h5"
 
     group: str = _scalar("the symmetry group")
-    d: int = _scalar("dimension of the input space (events: the process's dof)")
-    d_eff: int = _scalar("dimension of the quotient M/G")
     name: str = _scalar("setting name")
     space: str = _scalar("torus, sphere or events")
     description: str = _scalar("the setting in words")
-    order: int | None = _scalar("|G| (absent for continuous groups)", optional=True)
-    s: float | None = _scalar("Sobolev order of kernel and target", optional=True)
-    sigma: float = _scalar("label noise")
     k_max: int | None = _scalar("frequency cut-off (k_max, or l_max on the sphere)", optional=True)
     process: str | None = _scalar("process of the events (space events)", optional=True)
     target: str | None = _scalar("regression target (space events)", optional=True)
@@ -67,14 +87,6 @@ class Curve(Layout):
     pred_inv: NDArray[np.float64] | None = _curve("(q,)", "invariant learner: deterministic-equivalent risk at the optimal ridge", optional=True)  # fmt: skip
     pred_delta_plain: NDArray[np.float64] | None = _curve("(p,)", "plain learner: optimal ridge δ of the prediction", optional=True)  # fmt: skip
     pred_delta_inv: NDArray[np.float64] | None = _curve("(q,)", "invariant learner: optimal ridge δ of the prediction", optional=True)  # fmt: skip
-    slope_plain: float = _scalar("slope of log mean risk vs log n, plain learner")
-    slope_plain_err: float = _scalar("its bootstrap error")
-    slope_inv: float = _scalar("slope of log mean risk vs log n, invariant learner")
-    slope_inv_err: float = _scalar("its bootstrap error")
-    pred_slope_plain: float | None = _scalar("finite-n predicted slope, plain", optional=True)
-    pred_slope_inv: float | None = _scalar("finite-n predicted slope, invariant", optional=True)
-    asymptotic_slope_plain: float | None = _scalar("−2s/(2s + d)", optional=True)
-    asymptotic_slope_inv: float | None = _scalar("−2s/(2s + d_eff)", optional=True)
     multiplier: NDArray[np.float64] = _curve("(q,)", "measured n_eff/n at each ns_inv (mean curves; NaN: out of range)")  # fmt: skip
     multiplier_lo: NDArray[np.float64] = _curve("(q,)", "16 % bootstrap quantile of the multiplier")  # fmt: skip
     multiplier_hi: NDArray[np.float64] = _curve("(q,)", "84 % bootstrap quantile of the multiplier")  # fmt: skip
@@ -85,35 +97,18 @@ class Curve(Layout):
     scale: float | None = _scalar("kernel scale", optional=True)
     scale_axial: float | None = _scalar("kernel scale along the axis", optional=True)
     lengthscale: float | None = _scalar("kernel length scale", optional=True)
-    seconds_plain: float = _scalar("fit time summed over seeds, plain", "s")
-    seconds_inv: float = _scalar("fit time summed over seeds, invariant", "s")
     continuous: bool = attribute("bool", meaning="the group is continuous")
     setting: dict[str, Any] = attribute("json", meaning="the resolved config entry")
     provenance: dict[str, Any] = attribute("json", meaning="library versions and host")
 
 
 @dataclass(kw_only=True)
-class SettingSummary(Layout):
+class SettingSummary(Figures):
     """One setting's group of ``invariance/summary.h5``."""
 
     space: str = attribute("str", meaning="torus, sphere or events")
     group: str = attribute("str", meaning="the symmetry group")
     description: str = attribute("str", meaning="the setting in words")
-    d: int | None = _scalar("dimension of the input space", optional=True)
-    d_eff: int | None = _scalar("dimension of the quotient", optional=True)
-    order: int | None = _scalar("|G|", optional=True)
-    s: float | None = _scalar("Sobolev order", optional=True)
-    sigma: float | None = _scalar("label noise", optional=True)
-    slope_plain: float | None = _scalar("fitted slope, plain", optional=True)
-    slope_plain_err: float | None = _scalar("its error", optional=True)
-    slope_inv: float | None = _scalar("fitted slope, invariant", optional=True)
-    slope_inv_err: float | None = _scalar("its error", optional=True)
-    pred_slope_plain: float | None = _scalar("predicted slope, plain", optional=True)
-    pred_slope_inv: float | None = _scalar("predicted slope, invariant", optional=True)
-    asymptotic_slope_plain: float | None = _scalar("−2s/(2s + d)", optional=True)
-    asymptotic_slope_inv: float | None = _scalar("−2s/(2s + d_eff)", optional=True)
-    seconds_plain: float | None = _scalar("fit time, plain", "s", optional=True)
-    seconds_inv: float | None = _scalar("fit time, invariant", "s", optional=True)
     ns_inv: NDArray[np.int64] = dataset("(q,)", "int64", "events", "training-set sizes")
     multiplier: NDArray[np.float64] = dataset("(q,)", meaning="measured n_eff/n")
     multiplier_lo: NDArray[np.float64] = dataset("(q,)", meaning="16 % bootstrap quantile")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
@@ -152,20 +152,16 @@ def _disk(fname: str, item: Item, prefix: str = "") -> str:
     return prefix + (item.name or fname)
 
 
+#: encodings that convert a value the same way on writing and on reading
+_SCALARS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float, "bool": bool}
+
+
 def _encode(value: Any, item: Item) -> Any:
     if item.encoding == "json":
         return json.dumps(value, sort_keys=True)
     if item.encoding == "str_list":
         return np.array([str(v) for v in value], dtype=object)
-    if item.encoding == "str":
-        return str(value)
-    if item.encoding == "int":
-        return int(value)
-    if item.encoding == "float":
-        return float(value)
-    if item.encoding == "bool":
-        return bool(value)
-    return value
+    return _SCALARS.get(item.encoding, _identity)(value)
 
 
 def _decode(value: Any, item: Item) -> Any:
@@ -173,14 +169,10 @@ def _decode(value: Any, item: Item) -> Any:
         return json.loads(value)
     if item.encoding == "str_list":
         return [str(v) for v in np.atleast_1d(value)]
-    if item.encoding == "str":
-        return str(value)
-    if item.encoding == "int":
-        return int(value)
-    if item.encoding == "float":
-        return float(value)
-    if item.encoding == "bool":
-        return bool(value)
+    return _SCALARS.get(item.encoding, _identity)(value)
+
+
+def _identity(value: Any) -> Any:
     return value
 
 

@@ -33,7 +33,13 @@ module                 function                                    writes
 =====================  ==========================================  =====================
 """
 
-from symvae.stages.directions import DirectionsSettings, analyze_directions
+from symvae.stages.directions import (
+    DirectionsSettings,
+    analyze_directions,
+    expected_generators,
+    family_for,
+    tangent_truth,
+)
 from symvae.stages.evaluate import evaluate
 from symvae.stages.events import chunk_sizes, generate_event_chunk, ingest_events, merge_events
 from symvae.stages.features import make_event_features
@@ -51,6 +57,8 @@ __all__ = [
     "collect",
     "collect_scan",
     "evaluate",
+    "expected_generators",
+    "family_for",
     "generate_event_chunk",
     "ingest_events",
     "make_event_features",
@@ -59,5 +67,6 @@ __all__ = [
     "run_setting",
     "summarize",
     "summarize_invariance",
+    "tangent_truth",
     "train",
 ]

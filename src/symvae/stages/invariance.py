@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from symvae.config import InvarianceSetting
 from symvae.errors import ConfigError
-from symvae.outputs.invariance import Curve, InvarianceSummary, SettingSummary
+from symvae.outputs.invariance import Curve, Figures, InvarianceSummary, SettingSummary
 from symvae.provenance import provenance
 
 if TYPE_CHECKING:
@@ -145,13 +145,7 @@ def _setting_summary(c: Curve) -> SettingSummary:
         pred_steepening = c.pred_slope_inv - c.pred_slope_plain
     return SettingSummary(
         space=str(c.space), group=str(c.group), description=str(c.description),
-        d=c.d, d_eff=c.d_eff, order=c.order, s=c.s, sigma=c.sigma,
-        slope_plain=c.slope_plain, slope_plain_err=c.slope_plain_err,
-        slope_inv=c.slope_inv, slope_inv_err=c.slope_inv_err,
-        pred_slope_plain=c.pred_slope_plain, pred_slope_inv=c.pred_slope_inv,
-        asymptotic_slope_plain=c.asymptotic_slope_plain,
-        asymptotic_slope_inv=c.asymptotic_slope_inv,
-        seconds_plain=c.seconds_plain, seconds_inv=c.seconds_inv,
+        **{name: getattr(c, name) for name, _ in Figures.items()},
         ns_inv=c.ns_inv, multiplier=c.multiplier, multiplier_lo=c.multiplier_lo,
         multiplier_hi=c.multiplier_hi, pred_multiplier=c.pred_multiplier,
         # how much steeper the invariant curve is (continuous groups lower d_eff)
