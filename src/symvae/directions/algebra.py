@@ -97,6 +97,7 @@ def _aligned_basis(vecs: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _closure(basis: NDArray[np.float64]) -> float:
+    """Largest Frobenius norm of a commutator of ``basis`` ``(r, d, d)`` outside its span."""
     r = basis.shape[0]
     if r < 2:
         return 0.0
@@ -112,6 +113,7 @@ def _closure(basis: NDArray[np.float64]) -> float:
 def _as_constraint_list(
     constraints: PolynomialSet | Sequence[PolynomialSet] | None,
 ) -> list[PolynomialSet]:
+    """The constraints as a list of polynomial sets (empty for ``None``)."""
     if constraints is None:
         return []
     if isinstance(constraints, PolynomialSet):

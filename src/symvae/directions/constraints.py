@@ -253,6 +253,7 @@ class ConstraintResult:
 def _validate(
     x: ArrayLike, names: Sequence[str] | None
 ) -> tuple[NDArray[np.float64], tuple[str, ...]]:
+    """``x`` as a finite float array ``(n, d)`` and ``d`` distinct names (``x_1 … x_d``)."""
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 2:
         raise DataError(f"constraint search: features must be (n, d), got shape {arr.shape}")
@@ -275,6 +276,7 @@ def _validate(
 
 
 def _subsample(x: NDArray[np.float64], max_points: int | None, seed: int) -> NDArray[np.float64]:
+    """At most ``max_points`` rows of ``x``, a sorted uniform subsample drawn with ``seed``."""
     if max_points is None or x.shape[0] <= max_points:
         return x
     idx = np.sort(np.random.default_rng(seed).choice(x.shape[0], size=max_points, replace=False))

@@ -30,6 +30,7 @@ __all__ = ["as_polynomials", "format_equation", "parse_constraint", "parse_const
 
 
 def _format_number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, exponents without padding (``1e-7``)."""
     text = f"{value:.{digits}g}"
     if "e" in text:
         mantissa, exp = text.split("e")

@@ -129,7 +129,8 @@ def close_constraints(polynomials: PolynomialSet, scales: ArrayLike | None = Non
     Parameters
     ----------
     polynomials:
-        Polynomials of degree ≤ 2 (physical units), e.g. from :func:`~symvae.directions.equations.parse_constraints`.
+        Polynomials of degree ≤ 2 (physical units), e.g. from
+        :func:`~symvae.directions.equations.parse_constraints`.
     scales:
         ``(m,)`` monomial scales on ``monomial_exponents(d, 2)`` for conditioning (e.g.
         :attr:`ConstraintResult.scales`); default all 1.

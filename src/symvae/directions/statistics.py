@@ -157,10 +157,12 @@ class _Frame:
 
     @property
     def f_eff(self) -> int:
+        """Effective number of whitened test functions."""
         return self.y.shape[1]
 
     @property
     def k_act(self) -> int:
+        """Number of active (event-moving) directions."""
         return self.singular_values.size
 
     def ascending(self) -> NDArray[np.float64]:
@@ -169,6 +171,8 @@ class _Frame:
 
     @classmethod
     def build(cls, phi: NDArray[np.float64], cov_f: NDArray[np.float64]) -> _Frame:
+        """Whiten ``phi`` ``(n, F, k_act)`` with the test-function covariance ``cov_f``
+        ``(F, F)`` and the direction covariance it implies, then rotate to the SVD of the mean."""
         nd, _, k_act = phi.shape
         theta = np.einsum("gf,nfj->ngj", _inv_sqrt(cov_f), phi)  # (n, F_eff, k_act)
         f_eff = theta.shape[1]
@@ -344,6 +348,11 @@ def _flow_test(
     n_permutations: int,
     seed: int,
 ) -> FlowTest:
+    """MMD of ``xa`` against ``exp(tA) xb`` for ``t = s · τ``, ``s ∈ t_scales``.
+
+    See :func:`flow_test`; ``center`` and ``scale`` ``(d,)`` define the standardized
+    coordinates, ``seed + j`` seeds the permutations of the ``j``-th ``t``.
+    """
     tau = _flow_speed_scale(generator, xb, scale)
     za = (xa - center) / scale
     t_vals, mmd2, pv = [], [], []

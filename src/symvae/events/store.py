@@ -16,11 +16,11 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from symvae.errors import DataError
 
-__all__ = ["PARTICLE_FIELDS", "Events", "concatenate"]
+__all__ = ["PARTICLE_FIELDS", "Events", "concatenate", "first_mismatch"]
 
 #: Fields of a particle record and their dtypes.
 PARTICLE_FIELDS: dict[str, type] = {
@@ -98,3 +98,10 @@ def concatenate(chunks: Sequence[Events], metadata: Mapping[str, Any] | None = N
         np.concatenate([c.weight for c in chunks]),
         dict(metadata if metadata is not None else chunks[0].metadata),
     )
+
+
+def first_mismatch(values: ArrayLike, expected: ArrayLike) -> int | None:
+    """Index of the first entry of ``values`` that differs from ``expected`` (broadcast), or
+    ``None`` when all agree: the event an error message names."""
+    bad = np.flatnonzero(np.asarray(values) != np.asarray(expected))
+    return int(bad[0]) if bad.size else None

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from symvae.errors import ConfigError, DataError
 from symvae.events.readers.mapping import open_binary
-from symvae.events.store import Events
+from symvae.events.store import Events, first_mismatch
 
 __all__ = ["flat_column_names", "write_csv", "write_hepmc3", "write_lhe", "write_root_flat"]
 
@@ -86,10 +86,10 @@ def flat_column_names(n_objects: int) -> list[str]:
 def _fixed_table(events: Events, n_objects: int) -> dict[str, NDArray[np.generic]]:
     """Columns ``E1, px1, ...`` (each ``(n,)``) for events with exactly ``n_objects`` each."""
     counts = ak.to_numpy(ak.num(events.particles, axis=1))
-    bad = np.flatnonzero(counts != n_objects)
-    if bad.size:
+    i = first_mismatch(counts, n_objects)
+    if i is not None:
         raise DataError(
-            f"{_source(events)}: event {bad[0]} has {counts[bad[0]]} particles; a flat table "
+            f"{_source(events)}: event {i} has {counts[i]} particles; a flat table "
             f"needs exactly {n_objects} per event"
         )
     cols = _columns(events)

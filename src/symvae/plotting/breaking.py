@@ -73,12 +73,10 @@ def plot_breaking_bars(
     threshold: float,
     labels: tuple[str, str] = ("exact", "broken"),
 ) -> dict[str, Any]:
-    """Bars of the mean sorted relevance of an exact process E and its approximation P.
+    """Bars on ``ax`` of the mean sorted relevance of an exact process E and its approximation P.
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     relevance_exact : numpy.ndarray, shape (S_E, L_E)
         Activity of E per seed, each row sorted descending.
     relevance_broken : numpy.ndarray, shape (S_P, L_P)

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
-from symvae.plotting.style import COLORS, split_axes
+from symvae.plotting.style import COLORS, panels
 
 __all__ = ["cmap_for", "plot_latent_scatter"]
 
@@ -37,21 +37,6 @@ def cmap_for(label: str | None) -> str:
     if label and any(h in label.lower() for h in _CYCLIC_HINTS):
         return "twilight"
     return "viridis"
-
-
-def _axes_for(target: Axes | Figure | SubFigure | Sequence[Axes], n: int) -> list[Axes]:
-    """Return ``n`` Axes drawn from a Figure, one Axes (subdivided) or a list of Axes."""
-    if isinstance(target, Figure | SubFigure):
-        gs = target.add_gridspec(1, n, wspace=0.35)
-        return [target.add_subplot(gs[0, i]) for i in range(n)]
-    if isinstance(target, Axes):
-        return split_axes(target, n)
-    axes = list(target)
-    if len(axes) < n:
-        raise ValueError(f"plot_latent_scatter needs {n} Axes, got {len(axes)}")
-    for extra in axes[n:]:
-        extra.set_visible(False)
-    return axes[:n]
 
 
 def _latent_label(index: int, rank: int) -> str:
@@ -100,7 +85,7 @@ def plot_latent_scatter(
         if c.size != mu.shape[0] or not np.any(np.isfinite(c)):
             c = None
     n_rel = len(order)
-    axes = _axes_for(target, 2 if n_rel >= 3 else 1)
+    axes = panels(target, 2 if n_rel >= 3 else 1, "plot_latent_scatter")
     scatter_kw = {"s": 3, "linewidths": 0, "alpha": 0.8, "rasterized": True}
     if c is not None:
         scatter_kw.update(c=c, cmap=cmap_for(truth_label))

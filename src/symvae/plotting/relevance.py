@@ -35,12 +35,10 @@ def plot_relevance_bars(
     threshold: float,
     theory: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Draw the activity of each sorted latent direction as bars, with the spread over seeds.
+    """Draw on ``ax`` the relevance of each sorted latent direction as bars, spread over seeds.
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     relevance : numpy.ndarray, shape (S, L)
         Activity of the L latent directions for S seeds, each row sorted descending.
     threshold : float
@@ -137,8 +135,6 @@ def plot_threshold_scan(
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     thresholds : numpy.ndarray, shape (T,)
         Thresholds scanned. The x axis is logarithmic when they span more than a decade.
     counts : numpy.ndarray, shape (S, T)
@@ -214,8 +210,6 @@ def plot_relevance_measures(
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     relevance : numpy.ndarray, shape (S, L)
         Activity per seed, each row sorted descending.
     posterior_width : numpy.ndarray, shape (S, L), optional

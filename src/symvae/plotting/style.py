@@ -10,7 +10,7 @@ which lets the plotting functions accept a single Axes and still draw several pa
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import matplotlib
@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import mplhep
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 
 __all__ = [
     "A4_LANDSCAPE",
@@ -154,3 +154,23 @@ def split_axes(
     sub = spec.subgridspec(nrows, ncols, wspace=wspace, hspace=hspace)
     ax.remove()
     return [fig.add_subplot(sub[i // ncols, i % ncols]) for i in range(n)]
+
+
+def panels(
+    target: Axes | Figure | SubFigure | Sequence[Axes], n: int, what: str, ncols: int | None = None
+) -> list[Axes]:
+    """``n`` Axes for a multi-panel plot ``what``, from a Figure or SubFigure (a new grid of
+    ``ncols`` columns, one row by default), one Axes (subdivided by :func:`split_axes`) or a
+    sequence of at least ``n`` Axes (the extra ones hidden)."""
+    cols = n if ncols is None else max(1, min(ncols, n))
+    if isinstance(target, Figure | SubFigure):
+        gs = target.add_gridspec(-(-n // cols), cols, wspace=0.35, hspace=0.45)
+        return [target.add_subplot(gs[i // cols, i % cols]) for i in range(n)]
+    if isinstance(target, Axes):
+        return split_axes(target, n, ncols=ncols)
+    axes = list(target)
+    if len(axes) < n:
+        raise ValueError(f"{what} needs {n} Axes, got {len(axes)}")
+    for extra in axes[n:]:
+        extra.set_visible(False)
+    return axes[:n]

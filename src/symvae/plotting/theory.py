@@ -76,12 +76,10 @@ def plot_theory_check(
     tolerance: float = THEORY_TOLERANCE,
     annotate: bool = True,
 ) -> dict[str, Any]:
-    """Draw measured against predicted relevance for every sorted direction and seed.
+    """Draw on ``ax`` measured against predicted relevance for every sorted direction and seed.
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     relevance : numpy.ndarray, shape (S, L)
         Measured activity, each row sorted descending.
     theory : numpy.ndarray, shape (L,) or (S, L)
@@ -180,8 +178,6 @@ def plot_eigenvalues(
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Axes to draw on.
     eigenvalues : numpy.ndarray, shape (d,)
         Eigenvalues λᵢ, descending.
     beta_sigma2 : float, optional

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
-from symvae.plotting.style import COLORS, split_axes
+from symvae.plotting.style import COLORS, panels
 
 __all__ = ["feature_label", "plot_traversals"]
 
@@ -47,21 +47,6 @@ def _feature_colors(d: int) -> list:
     if d <= 10:
         return [cmap(i) for i in range(d)]
     return [cmap(v) for v in np.linspace(0.0, 0.95, d)]
-
-
-def _axes_for(target: Axes | Figure | SubFigure | Sequence[Axes], n: int, ncols: int) -> list[Axes]:
-    if isinstance(target, Figure | SubFigure):
-        nrows = -(-n // ncols)
-        gs = target.add_gridspec(nrows, ncols, wspace=0.35, hspace=0.45)
-        return [target.add_subplot(gs[i // ncols, i % ncols]) for i in range(n)]
-    if isinstance(target, Axes):
-        return split_axes(target, n, ncols=ncols)
-    axes = list(target)
-    if len(axes) < n:
-        raise ValueError(f"plot_traversals needs {n} Axes, got {len(axes)}")
-    for extra in axes[n:]:
-        extra.set_visible(False)
-    return axes[:n]
 
 
 def plot_traversals(
@@ -117,7 +102,7 @@ def plot_traversals(
     unit_list = list(units) if units is not None and len(units) == d else [""] * d
 
     if n_dir == 0:
-        (ax,) = _axes_for(target, 1, 1)
+        (ax,) = panels(target, 1, "plot_traversals", 1)
         ax.text(
             0.5,
             0.5,
@@ -131,7 +116,7 @@ def plot_traversals(
 
     plane = d == 2
     n_panels = n_dir + (1 if plane else 0)
-    axes = _axes_for(target, n_panels, min(n_panels, max_cols))
+    axes = panels(target, n_panels, "plot_traversals", min(n_panels, max_cols))
     colors = _feature_colors(d)
     for r in range(n_dir):
         ax = axes[r]

@@ -101,27 +101,13 @@ def _parse(
 
 
 def read_csv(path: Path, spec: Mapping[str, Any]) -> Events:
-    """Read events from a CSV file as described by ``spec`` (see the module docstring).
+    """Events of a CSV file (``path``, already resolved) as ``spec`` describes (module docstring):
+    ``n`` events (data lines), each with ``len(objects)`` particles in that order.
 
-    Parameters
-    ----------
-    path
-        The CSV file (already resolved).
-    spec
-        The reader spec.
-
-    Returns
-    -------
-    Events
-        ``n`` events (data lines), each with ``len(objects)`` particles in that order.
-
-    Raises
-    ------
-    ConfigError
-        A malformed spec.
-    DataError
-        Missing or empty file, missing column, a line with the wrong number of fields, a
-        non-numeric cell (names column and line) or a non-finite momentum.
+    Like every reader of :data:`symvae.events.readers.READERS`, it raises ``ConfigError`` for a
+    malformed spec and ``DataError`` naming the file for bad data: here a missing or empty file,
+    a missing column, a line with the wrong number of fields, a non-numeric cell (with its
+    column and line) or a non-finite momentum.
     """
     check_keys(spec, SPEC_KEYS)
     objects = parse_objects(spec)

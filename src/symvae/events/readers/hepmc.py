@@ -28,20 +28,18 @@ import numpy as np
 
 from symvae.errors import DataError
 from symvae.events.readers.mapping import (
+    SELECT_SPEC_KEYS,
     charge_from_pid,
-    check_keys,
     describe_error,
-    existing_file,
     open_binary,
-    parse_max_events,
-    parse_select,
+    parse_selection,
     spec_metadata,
 )
 from symvae.events.store import Events
 
 __all__ = ["SPEC_KEYS", "read_hepmc"]
 
-SPEC_KEYS = ("source", "path", "select", "max_events")
+SPEC_KEYS = SELECT_SPEC_KEYS
 _CHUNK = 1 << 24
 
 
@@ -142,30 +140,14 @@ def _loop(
 
 
 def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
-    """Read the selected particles of a HepMC ASCII file.
-
-    Parameters
-    ----------
-    path
-        The HepMC file (already resolved).
-    spec
-        The reader spec (see the module docstring).
-
-    Returns
-    -------
-    Events
-        One event per record, with the particles whose status and pid pass ``select``
-        in file order; momenta in GeV.
-
-    Raises
-    ------
-    DataError
-        Missing, empty, truncated or corrupt file, or no events.
+    """The selected particles of a HepMC ASCII file (``path``, already resolved; ``spec`` as in
+    the module docstring): one event per record with the particles whose status and pid pass
+    ``select``, in file order; momenta in GeV. ``DataError`` for a missing, empty, truncated or
+    corrupt file, or one without events.
     """
-    check_keys(spec, SPEC_KEYS)
-    statuses, pids = parse_select(spec, default_status=(1,))
-    stop = parse_max_events(spec)
-    fmt = _format(existing_file(path))
+    path, sel = parse_selection(spec, path)
+    statuses, pids, stop = sel.statuses, sel.pids, sel.max_events
+    fmt = _format(path)
     with _captured_stderr() as hepmc_said:
         try:
             parts, weights, run_meta = _loop(path, fmt, statuses, pids, stop)
@@ -196,7 +178,7 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
         "hepmc_format": fmt,
         **run_meta,
         "weight": (run_meta.get("weight_names") or ["first event weight"])[0],
-        "select": {"status": list(statuses), "pid": None if pids is None else list(pids)},
+        "select": sel.describe(),
         "n_events": len(parts),
     }
     return Events.from_arrays(counts, columns, np.asarray(weights), meta)

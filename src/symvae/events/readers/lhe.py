@@ -21,19 +21,17 @@ import numpy as np
 
 from symvae.errors import DataError
 from symvae.events.readers.mapping import (
+    SELECT_SPEC_KEYS,
     charge_from_pid,
-    check_keys,
     describe_error,
-    existing_file,
-    parse_max_events,
-    parse_select,
+    parse_selection,
     spec_metadata,
 )
-from symvae.events.store import Events
+from symvae.events.store import Events, first_mismatch
 
 __all__ = ["SPEC_KEYS", "read_lhe"]
 
-SPEC_KEYS = ("source", "path", "select", "max_events")
+SPEC_KEYS = SELECT_SPEC_KEYS
 
 
 class _Counter:
@@ -117,38 +115,23 @@ def _init_metadata(lhef: Any) -> dict[str, Any]:
 
 
 def read_lhe(path: Path, spec: Mapping[str, Any]) -> Events:
-    """Read the selected particles of an LHE file.
+    """The selected particles of an LHE file (``path``, already resolved; ``spec`` as in the
+    module docstring): one event per ``<event>`` block with the particles whose status and pid
+    pass ``select``, in file order; ``weight`` is ``XWGTUP``.
 
-    Parameters
-    ----------
-    path
-        The LHE file (already resolved).
-    spec
-        The reader spec (see the module docstring).
-
-    Returns
-    -------
-    Events
-        One event per ``<event>`` block with the particles whose status and pid pass
-        ``select``, in file order; ``weight`` is ``XWGTUP``.
-
-    Raises
-    ------
-    DataError
-        Missing, empty, truncated or malformed file (XML, a short particle line, a
-        non-numeric field, an event whose particle count differs from its NUP).
+    ``DataError`` for a missing, empty, truncated or malformed file (XML, a short particle
+    line, a non-numeric field, an event whose particle count differs from its NUP).
     """
-    check_keys(spec, SPEC_KEYS)
-    statuses, pids = parse_select(spec, default_status=(1,))
-    lhef, arr = _parse(existing_file(path), parse_max_events(spec))
+    path, sel = parse_selection(spec, path)
+    statuses, pids = sel.statuses, sel.pids
+    lhef, arr = _parse(path, sel.max_events)
 
     declared = ak.to_numpy(arr.eventinfo.nparticles)
     listed = ak.to_numpy(ak.num(arr.particles, axis=1))
-    bad = np.flatnonzero(declared != listed)
-    if bad.size:
+    i = first_mismatch(declared, listed)
+    if i is not None:
         raise DataError(
-            f"{path}: event {bad[0]} declares NUP={declared[bad[0]]} particles but lists "
-            f"{listed[bad[0]]}"
+            f"{path}: event {i} declares NUP={declared[i]} particles but lists {listed[i]}"
         )
     parts = arr.particles
     status = ak.to_numpy(ak.flatten(parts.status))
@@ -166,7 +149,7 @@ def read_lhe(path: Path, spec: Mapping[str, Any]) -> Events:
         **spec_metadata(spec, path, "lhe"),
         **_init_metadata(lhef),
         "weight": "XWGTUP",
-        "select": {"status": list(statuses), "pid": None if pids is None else list(pids)},
+        "select": sel.describe(),
         "n_events": len(arr),
         "sum_weights": float(weight.sum()),
     }

@@ -388,3 +388,32 @@ def charge_from_pid(pid: NDArray[np.integer]) -> NDArray[np.float32]:
     unique, inverse = np.unique(pid, return_inverse=True)
     table = np.array([float(charge(int(p)) or 0) for p in unique], dtype=np.float32)
     return table[inverse].reshape(pid.shape)
+
+
+#: Keys of the readers that select particles by status and pid (``lhe``, ``hepmc``).
+SELECT_SPEC_KEYS = ("source", "path", "select", "max_events")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which particles of an event file to keep, and how many events to read."""
+
+    statuses: tuple[int, ...]
+    pids: tuple[int, ...] | None
+    max_events: int | None
+
+    def describe(self) -> dict[str, Any]:
+        """The selection as stored in the events' metadata."""
+        return {
+            "status": list(self.statuses),
+            "pid": None if self.pids is None else list(self.pids),
+        }
+
+
+def parse_selection(spec: Mapping[str, Any], path: Path) -> tuple[Path, Selection]:
+    """Check a selecting reader's ``spec`` and its file; final particles (status 1) by
+    default."""
+    check_keys(spec, SELECT_SPEC_KEYS)
+    statuses, pids = parse_select(spec, default_status=(1,))
+    stop = parse_max_events(spec)
+    return existing_file(path), Selection(statuses, pids, stop)

@@ -147,26 +147,11 @@ def _common_counts(jag: Mapping[str, tuple[Any, Any]], path: Path) -> NDArray[np
 
 
 def read_root(path: Path, spec: Mapping[str, Any]) -> Events:
-    """Read events from a ROOT TTree as described by ``spec`` (see the module docstring).
+    """Events of a ROOT TTree (``path``, already resolved) as ``spec`` describes (module
+    docstring): ``n`` events; with ``objects`` each has ``len(objects)`` particles in order.
 
-    Parameters
-    ----------
-    path
-        The ROOT file (already resolved).
-    spec
-        The reader spec.
-
-    Returns
-    -------
-    Events
-        ``n`` events; with ``objects`` each has ``len(objects)`` particles in that order.
-
-    Raises
-    ------
-    ConfigError
-        A malformed spec.
-    DataError
-        Missing or corrupt file, missing tree or branch, non-numeric or non-finite values.
+    Errors as for every reader (:func:`symvae.events.readers.read_events_from`): a missing or
+    corrupt file, a missing tree or branch, non-numeric or non-finite values.
     """
     check_keys(spec, SPEC_KEYS)
     objects, jagged = _layout(spec)
