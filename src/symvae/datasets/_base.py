@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,3 +81,26 @@ class Dataset:
     def n_features(self) -> int:
         """Number of features (columns)."""
         return int(self.features.shape[1])
+
+
+def toy_dataset(
+    gen: str,
+    features: NDArray[np.float64],
+    names: Sequence[str],
+    truth: Mapping[str, NDArray[np.float64]],
+    *,
+    units: Sequence[str] | None = None,
+    truth_units: Mapping[str, str] | None = None,
+    **params: Any,
+) -> Dataset:
+    """The :class:`Dataset` a toy generator ``gen`` returns: ``features`` ``(n, d)`` named
+    ``names`` (dimensionless unless ``units``), its ``truth`` (dimensionless unless
+    ``truth_units``) and metadata naming the generator followed by ``params``."""
+    return Dataset(
+        features=features,
+        feature_names=tuple(names),
+        units=tuple(units) if units is not None else ("",) * len(names),
+        truth=dict(truth),
+        truth_units={k: (truth_units or {}).get(k, "") for k in truth},
+        metadata={"generator": gen, "source": gen, **params},
+    )

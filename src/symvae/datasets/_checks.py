@@ -9,7 +9,7 @@ import numpy as np
 
 from symvae.errors import ConfigError
 
-__all__ = ["check_float", "check_n"]
+__all__ = ["check_float", "check_n", "check_positive"]
 
 
 def check_n(gen: str, n: Any) -> int:
@@ -33,3 +33,8 @@ def check_float(
         op = ">" if strict else ">="
         raise ConfigError(f"{gen}: parameter '{name}' must be {op} {minimum}, got {value!r}")
     return x
+
+
+def check_positive(gen: str, **values: Any) -> tuple[float, ...]:
+    """Every ``values`` item as a finite float ``> 0``, in the order given."""
+    return tuple(check_float(gen, name, value, minimum=0.0) for name, value in values.items())

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ellipj, ellipk
 
-from symvae.datasets._base import Dataset
-from symvae.datasets._checks import check_float, check_n
+from symvae.datasets._base import Dataset, toy_dataset
+from symvae.datasets._checks import check_float, check_n, check_positive
 from symvae.errors import ConfigError
 
 __all__ = ["oscillator_1d", "oscillator_2d", "pendulum", "pendulum_energy"]
@@ -42,10 +42,6 @@ def oscillator_1d(
 
     Parameters
     ----------
-    n:
-        Number of events.
-    rng:
-        Random generator.
     energy, mass, omega:
         Energy ``E``, mass ``m`` and angular frequency ``ω`` (natural units, each ``> 0``).
 
@@ -58,31 +54,17 @@ def oscillator_1d(
     """
     gen = "oscillator_1d"
     n = check_n(gen, n)
-    energy = check_float(gen, "energy", energy, minimum=0.0)
-    mass = check_float(gen, "mass", mass, minimum=0.0)
-    omega = check_float(gen, "omega", omega, minimum=0.0)
+    energy, mass, omega = check_positive(gen, energy=energy, mass=mass, omega=omega)
     amp = math.sqrt(2.0 * energy / (mass * omega**2))
     phase = rng.uniform(0.0, 2.0 * np.pi, size=n)
     q = amp * np.cos(phase)
     p = -mass * omega * amp * np.sin(phase)
     e = p**2 / (2.0 * mass) + 0.5 * mass * omega**2 * q**2
-    return Dataset(
-        features=np.column_stack([q, p]),
-        feature_names=("q", "p"),
-        units=("", ""),
-        truth={"phase": phase, "energy": e},
-        truth_units={"phase": "rad", "energy": ""},
-        metadata={
-            "generator": gen,
-            "source": gen,
-            "energy": energy,
-            "mass": mass,
-            "omega": omega,
-            "amplitude": amp,
-            "period": 2.0 * math.pi / omega,
-            "conserved": ["energy"],
-        },
-    )
+    return toy_dataset(
+        gen, np.column_stack([q, p]), ("q", "p"), {"phase": phase, "energy": e},
+        truth_units={"phase": "rad"}, energy=energy, mass=mass, omega=omega, amplitude=amp,
+        period=2.0 * math.pi / omega, conserved=["energy"],
+    )  # fmt: skip
 
 
 def oscillator_2d(
@@ -102,10 +84,6 @@ def oscillator_2d(
 
     Parameters
     ----------
-    n:
-        Number of events.
-    rng:
-        Random generator.
     energy, mass, omega:
         Energy ``E``, mass ``m`` and angular frequency ``ω`` (natural units, each ``> 0``).
 
@@ -119,9 +97,7 @@ def oscillator_2d(
     """
     gen = "oscillator_2d"
     n = check_n(gen, n)
-    energy = check_float(gen, "energy", energy, minimum=0.0)
-    mass = check_float(gen, "mass", mass, minimum=0.0)
-    omega = check_float(gen, "omega", omega, minimum=0.0)
+    energy, mass, omega = check_positive(gen, energy=energy, mass=mass, omega=omega)
     g = rng.standard_normal((n, 4))
     norm = np.linalg.norm(g, axis=1, keepdims=True)
     # A 4-D standard normal has norm 0 with probability 0; guard against it anyway.
@@ -133,21 +109,11 @@ def oscillator_2d(
     e_x = px**2 / (2.0 * mass) + 0.5 * mass * omega**2 * x**2
     e_y = py**2 / (2.0 * mass) + 0.5 * mass * omega**2 * y**2
     ang = x * py - y * px
-    return Dataset(
-        features=np.column_stack([x, y, px, py]),
-        feature_names=("x", "y", "px", "py"),
-        units=("", "", "", ""),
-        truth={"angular_momentum": ang, "energy_x": e_x, "energy": e_x + e_y},
-        truth_units={"angular_momentum": "", "energy_x": "", "energy": ""},
-        metadata={
-            "generator": gen,
-            "source": gen,
-            "energy": energy,
-            "mass": mass,
-            "omega": omega,
-            "conserved": ["energy", "angular_momentum", "energy_x"],
-        },
-    )
+    truth = {"angular_momentum": ang, "energy_x": e_x, "energy": e_x + e_y}
+    return toy_dataset(
+        gen, np.column_stack([x, y, px, py]), ("x", "y", "px", "py"), truth, energy=energy,
+        mass=mass, omega=omega, conserved=["energy", "angular_momentum", "energy_x"],
+    )  # fmt: skip
 
 
 def pendulum_energy(
@@ -229,22 +195,9 @@ def pendulum(
     p = 2.0 * k * omega0 * cn
     phase = 2.0 * np.pi * t / period
     e = pendulum_energy(q, p, omega0_sq)
-    return Dataset(
-        features=np.column_stack([q, p]),
-        feature_names=("q", "p"),
-        units=("rad", ""),
-        truth={"phase": phase, "energy": e},
-        truth_units={"phase": "rad", "energy": ""},
-        metadata={
-            "generator": gen,
-            "source": gen,
-            "amplitude": amp,
-            "length": length,
-            "g": g,
-            "omega0": omega0,
-            "modulus_k": k,
-            "period": period,
-            "energy": -omega0_sq * math.cos(amp),
-            "conserved": ["energy"],
-        },
-    )
+    return toy_dataset(
+        gen, np.column_stack([q, p]), ("q", "p"), {"phase": phase, "energy": e},
+        units=("rad", ""), truth_units={"phase": "rad"}, amplitude=amp, length=length, g=g,
+        omega0=omega0, modulus_k=k, period=period, energy=-omega0_sq * math.cos(amp),
+        conserved=["energy"],
+    )  # fmt: skip

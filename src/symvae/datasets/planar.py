@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from symvae.datasets._base import Dataset
+from symvae.datasets._base import Dataset, toy_dataset
 from symvae.datasets._checks import check_float, check_n
 from symvae.errors import ConfigError
 
@@ -34,10 +34,6 @@ def ring(
 
     Parameters
     ----------
-    n:
-        Number of events.
-    rng:
-        Random generator.
     radius:
         Mean radius (dimensionless, ``> 0``).
     width:
@@ -64,20 +60,10 @@ def ring(
     theta = _modulated_angles(rng.uniform(0.0, 1.0, size=n), modulation)
     r = radius * (1.0 + width * rng.standard_normal(n))
     x = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
-    return Dataset(
-        features=x,
-        feature_names=("x", "y"),
-        units=("", ""),
-        truth={"theta": theta, "r": r},
-        truth_units={"theta": "rad", "r": ""},
-        metadata={
-            "generator": gen,
-            "source": gen,
-            "radius": radius,
-            "width": width,
-            "modulation": modulation,
-        },
-    )
+    return toy_dataset(
+        gen, x, ("x", "y"), {"theta": theta, "r": r}, truth_units={"theta": "rad"},
+        radius=radius, width=width, modulation=modulation,
+    )  # fmt: skip
 
 
 def _modulated_angles(u: np.ndarray, eps: float) -> np.ndarray:
@@ -103,10 +89,6 @@ def disk(n: int, rng: np.random.Generator, *, sigma: float = 1.0) -> Dataset:
 
     Parameters
     ----------
-    n:
-        Number of events.
-    rng:
-        Random generator.
     sigma:
         Standard deviation per coordinate (dimensionless, ``> 0``).
 
@@ -122,14 +104,8 @@ def disk(n: int, rng: np.random.Generator, *, sigma: float = 1.0) -> Dataset:
     x = sigma * rng.standard_normal((n, 2))
     phi = np.arctan2(x[:, 1], x[:, 0])
     rad = np.hypot(x[:, 0], x[:, 1])
-    return Dataset(
-        features=x,
-        feature_names=("x", "y"),
-        units=("", ""),
-        truth={"phi": phi, "radius": rad},
-        truth_units={"phi": "rad", "radius": ""},
-        metadata={"generator": gen, "source": gen, "sigma": sigma},
-    )
+    truth = {"phi": phi, "radius": rad}
+    return toy_dataset(gen, x, ("x", "y"), truth, truth_units={"phi": "rad"}, sigma=sigma)
 
 
 def ellipse_cloud(
@@ -143,10 +119,6 @@ def ellipse_cloud(
 
     Parameters
     ----------
-    n:
-        Number of events.
-    rng:
-        Random generator.
     sigmas:
         Standard deviations ``(σ1, σ2)`` along the two principal axes (dimensionless,
         each ``> 0``).
@@ -180,17 +152,7 @@ def ellipse_cloud(
     u = rng.standard_normal((n, 2)) * sig[np.newaxis, :]
     x = u @ rot.T
     cov = rot @ np.diag(sig**2) @ rot.T
-    return Dataset(
-        features=x,
-        feature_names=("x", "y"),
-        units=("", ""),
-        truth={"u1": u[:, 0].copy(), "u2": u[:, 1].copy()},
-        truth_units={"u1": "", "u2": ""},
-        metadata={
-            "generator": gen,
-            "source": gen,
-            "sigmas": s,
-            "angle_deg": angle_deg,
-            "covariance": cov.tolist(),
-        },
+    truth = {"u1": u[:, 0].copy(), "u2": u[:, 1].copy()}
+    return toy_dataset(
+        gen, x, ("x", "y"), truth, sigmas=s, angle_deg=angle_deg, covariance=cov.tolist()
     )
