@@ -27,7 +27,7 @@ from symvae.plotting.style import figure, style_context
 from symvae.report import build_report
 from symvae.report.breaking import _breaking_sentence
 from symvae.report.data import _read_summary
-from symvae.report.overview import _verdict
+from symvae.report.pages import _verdict
 
 SEEDS = [0, 1, 2]
 THRESHOLD = 0.05

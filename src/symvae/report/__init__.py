@@ -1,7 +1,9 @@
 """The PDF report of a symvae run and the per-process overview PNG.
 
-A package of sections over one page and table helper (:mod:`.pages`) and one reader of the
-run's files (:mod:`.data`, through the layouts of :mod:`symvae.outputs`):
+A package in layers: :mod:`.data` reads every file the report needs (through the layouts of
+:mod:`symvae.outputs`; nothing else here opens a file), :mod:`.pages` holds the page, table,
+wrapping and number-formatting helpers, each section below imports of this package only those
+two, and :mod:`.build` assembles the sections:
 
 ==================  ==============================================================
 module              pages

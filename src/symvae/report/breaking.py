@@ -12,15 +12,16 @@ from matplotlib.figure import Figure
 
 from symvae.plotting.breaking import freed_directions, plot_breaking_bars
 from symvae.report.data import _ProcessSummary
-from symvae.report.overview import _verdict
 from symvae.report.pages import (
     _GOOD,
     _fmt_float,
     _fmt_rel,
     _header,
     _new_page,
+    _panels,
     _plural,
     _table,
+    _verdict,
     _wrap,
     _wrap_name,
 )
@@ -68,15 +69,8 @@ def _breaking_page(exact: _ProcessSummary, broken: _ProcessSummary) -> Figure:
         if text:
             lines.append(f"{p.name}: {text}")
     y = _header(fig, f"Constraint breaking: {broken.name} vs {exact.name}", lines)
-    gs = fig.add_gridspec(
-        1,
-        2,
-        left=0.07,
-        right=0.97,
-        top=min(0.78, y - 0.04),
-        bottom=0.09,
-        width_ratios=(1.75, 1.0),
-        wspace=0.12,
+    gs = _panels(
+        fig, y, 1, 2, top=0.78, gap=0.04, bottom=0.09, width_ratios=(1.75, 1.0), wspace=0.12
     )
     ax = fig.add_subplot(gs[0, 0])
     plot_breaking_bars(

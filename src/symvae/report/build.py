@@ -10,11 +10,15 @@ an A4-landscape PDF with
 4. one constraint-breaking page per approximate process P whose ``compare_to`` names an
    exact process E of the summary (mean sorted relevance of E and P side by side, the
    directions freed by breaking E's constraints, counts and local dof of both),
-5. two pages per process: an overview (relevance bars, threshold scan, training history,
+5. given ``directions.h5`` files, the baseline table and one page per process (constraints,
+   generators, tangent angles),
+6. given ``scans/<scan>.h5`` files, one page per scan,
+7. two pages per process: an overview (relevance bars, threshold scan, training history,
    per-seed table) and the latent space of the first seed (latent means, traversals),
    followed, for event processes (``kind`` ``generated`` or ``file``) whose
    ``features.h5`` is given, by histograms of every input feature (one page per 24
-   features).
+   features),
+8. given invariance curve files, their table and one page of curves per setting.
 
 The PDF carries no creation date, so the same inputs give a byte-identical file. It is
 written to a temporary name next to the target and renamed when complete; on any error
@@ -35,22 +39,26 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from symvae.errors import DataError
+from symvae.outputs.directions import Directions
+from symvae.outputs.invariance import Curve
+from symvae.outputs.scans import Scan
 from symvae.plotting.latent import plot_latent_scatter
-from symvae.plotting.relevance import (
-    plot_relevance_bars,
-)
+from symvae.plotting.relevance import plot_relevance_bars
 from symvae.plotting.style import style_context
 from symvae.plotting.traversal import plot_traversals
 from symvae.report.breaking import _breaking_page
-from symvae.report.data import _Features, _read_features, _read_relevance, _read_summary
+from symvae.report.data import _Features, _read_features, _read_relevance, _read_summary, load_all
+from symvae.report.directions import directions_pages
+from symvae.report.invariance import invariance_pages
 from symvae.report.overview import _summary_pages, _title_page
-from symvae.report.pages import _PDF_DPI
 from symvae.report.processes import _features_pages, _process_latent_page, _process_overview_page
+from symvae.report.scans import scan_pages
 from symvae.report.theory import _theory_comparison, _theory_page
 
 __all__ = ["build_report", "plot_overview"]
 
 PathLike = str | os.PathLike[str]
+_PDF_DPI = 150
 
 # --------------------------------------------------------------------------- entry point
 
@@ -132,21 +140,9 @@ def build_report(
             features[name] = _read_features(path, name)
         elif not path.is_file():
             raise DataError(f"features file of process '{name}' not found: {path}")
-    invariance = None
-    if invariance_paths:
-        from symvae.report.invariance import invariance_pages, read_curves
-
-        invariance = read_curves(invariance_paths)
-    directions = None
-    if directions_paths:
-        from symvae.report.directions import directions_pages, read_directions
-
-        directions = read_directions(directions_paths)
-    scans = None
-    if scan_paths:
-        from symvae.report.scans import read_scans, scan_pages
-
-        scans = read_scans(scan_paths)
+    invariance = load_all(invariance_paths, Curve) if invariance_paths else None
+    directions = load_all(directions_paths, Directions) if directions_paths else None
+    scans = load_all(scan_paths, Scan) if scan_paths else None
     breaking = [
         (summary.groups[summary.groups[n].compare_to], summary.groups[n])
         for n in summary.processes
@@ -171,7 +167,7 @@ def build_report(
             for exact, broken in breaking:
                 emit(_breaking_page(exact, broken))
             if directions is not None:
-                for fig in directions_pages(summary_path, directions):
+                for fig in directions_pages(summary.layout, directions):
                     emit(fig)
             if scans is not None:
                 for fig in scan_pages(scans):

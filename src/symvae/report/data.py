@@ -1,9 +1,16 @@
-"""What the report reads: ``summary.h5``, ``relevance.h5`` and ``features.h5``, through their
-layouts (:mod:`symvae.outputs`), into the small records the sections draw."""
+"""Everything the report reads, and nothing else of the report reads a file.
+
+``summary.h5``, ``relevance.h5`` and ``features.h5`` are read through their layouts
+(:mod:`symvae.outputs`) into the small records the sections draw (:class:`_Summary`,
+:class:`_ProcessSummary`, :class:`_Relevance`, :class:`_Features`); ``directions.h5``, the
+invariance curve files and ``scans/<scan>.h5`` are read as their layouts
+(:func:`load_all`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,12 +28,12 @@ from symvae.outputs.features import read_features
 from symvae.outputs.layout import Layout
 from symvae.outputs.relevance import Relevance
 from symvae.outputs.summary import Summary
-from symvae.plotting.features import (
-    feature_histograms,
-)
-from symvae.report.pages import _EVENT_KINDS
+from symvae.plotting.features import feature_histograms
 
 L = TypeVar("L", bound=Layout)
+
+#: ``kind`` values of processes made of events (with a ``features.h5``).
+_EVENT_KINDS = ("generated", "file")
 
 
 @dataclass
@@ -87,6 +94,7 @@ class _Summary:
     threshold: float
     config: Any
     groups: dict[str, _ProcessSummary]
+    layout: Summary  # the file as read, for the pages that draw from it directly
 
 
 @dataclass
@@ -174,6 +182,11 @@ def _read_features(path: Path, process: str) -> _Features:
     )
 
 
+def load_all(paths: Mapping[str, str | os.PathLike[str]], layout: type[L]) -> dict[str, L]:
+    """Every file of ``paths`` (name -> path) read as ``layout`` (errors name the file)."""
+    return {str(name): layout.load(path) for name, path in paths.items()}
+
+
 def _load(path: Path, layout: type[L], what: str) -> L:
     if not path.is_file():
         raise DataError(f"{what} not found: {path}")
@@ -224,7 +237,8 @@ def _read_summary(path: Path) -> _Summary:
                 t.max_abs_deviation_heldout, dtype=float
             ).ravel()
     config = s.provenance.config_json
-    return _Summary(path, s.processes, [int(v) for v in s.seeds], s.threshold, config, groups)
+    seeds = [int(v) for v in s.seeds]
+    return _Summary(path, s.processes, seeds, s.threshold, config, groups, layout=s)
 
 
 def _seed_figures(e: Evaluation) -> dict[str, Any]:

@@ -1,23 +1,23 @@
 """Report pages of the symmetry directions: the baseline table and one page per process.
 
-Used by :func:`symvae.report.build_report` when it is given the ``directions.h5`` files.
-Every file is read (and checked) before any page is drawn.
+Used by :func:`symvae.report.build_report` when it is given the ``directions.h5`` files, which
+:mod:`symvae.report.data` reads (and checks) before any page is drawn; the baseline table is
+drawn from ``summary.h5``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from symvae.outputs.directions import Directions
 from symvae.outputs.summary import DirectionsFigures, Summary
+from symvae.report.pages import _fmt_float, _header, _new_page, _table, _table_page
 
-__all__ = ["baseline_rows", "directions_pages", "read_directions"]
+__all__ = ["baseline_rows", "directions_pages"]
 
 _INTRO = (
     "Which degrees of freedom, relations and symmetries the data have, each scored against "
@@ -44,17 +44,6 @@ _HEADER = (
 _WIDTHS = (0.17, 0.07, 0.07, 0.07, 0.07, 0.12, 0.12, 0.12, 0.15)
 
 
-def read_directions(paths: Mapping[str, str | Path]) -> dict[str, Directions]:
-    """Read every ``directions.h5`` (errors name the file)."""
-    return {str(name): Directions.load(path) for name, path in paths.items()}
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    return f"{float(value):.{digits}f}"
-
-
 def baseline_rows(summary: Summary) -> list[list[str]]:
     """One row per process from the groups of ``summary.h5``."""
     rows = []
@@ -66,7 +55,7 @@ def baseline_rows(summary: Summary) -> list[list[str]]:
             value = None if b is None else getattr(b.baselines, key)
             if value is None:
                 return "–"
-            return f"{_fmt(value, 2)} ± {_fmt(getattr(b.baselines, f'{key}_std'), 2)}"
+            return f"{_fmt_float(value, 2)} ± {_fmt_float(getattr(b.baselines, f'{key}_std'), 2)}"
 
         pca = None if b is None else b.baselines.pca
         rows.append(
@@ -79,16 +68,14 @@ def baseline_rows(summary: Summary) -> list[list[str]]:
                 est("twonn"),
                 est("mle"),
                 est("lpca"),
-                f"{_fmt(None if b is None else b.tangent_angle_median_deg)}° · "
-                f"{_fmt(None if b is None else b.tangent_angle_p90_deg)}°",
+                f"{_fmt_float(None if b is None else b.tangent_angle_median_deg)}° · "
+                f"{_fmt_float(None if b is None else b.tangent_angle_p90_deg)}°",
             ]
         )
     return rows
 
 
 def _process_page(name: str, d: Directions) -> Figure:
-    from symvae.report.pages import _header, _new_page, _table
-
     fig = _new_page()
     c = d.constraints
     gap = float(c.gap)
@@ -153,7 +140,7 @@ def _process_page(name: str, d: Directions) -> Figure:
         ax.set_yscale("log")
         ax.legend(fontsize=8)
         ax.set_title(
-            f"median {_fmt(d.tangents.median_deg)}°, 90 % {_fmt(d.tangents.p90_deg)}°",
+            f"median {_fmt_float(d.tangents.median_deg)}°, 90 % {_fmt_float(d.tangents.p90_deg)}°",
             fontsize=9,
         )
     else:
@@ -189,18 +176,10 @@ def _matrices(
         ax.set_title(f"generator {i + 1}: {title}", fontsize=6)
 
 
-def directions_pages(
-    summary_path: str | Path, directions: Mapping[str, Directions]
-) -> list[Figure]:
+def directions_pages(summary: Summary, directions: Mapping[str, Directions]) -> list[Figure]:
     """The baseline table page and one page per process with a directions file."""
-    from symvae.report.pages import _header, _new_page, _table
-
-    summary = Summary.load(summary_path)
-    fig = _new_page()
-    y = _header(fig, "Symmetry directions and baselines", _INTRO)
-    ax = fig.add_axes((0.04, 0.03, 0.92, max(0.1, y - 0.05)))
-    _table(ax, baseline_rows(summary), _HEADER, _WIDTHS, fontsize=8, left_cols=(0,))
-    pages = [fig]
+    rows = baseline_rows(summary)
+    pages = [_table_page("Symmetry directions and baselines", _INTRO, rows, _HEADER, _WIDTHS)]
     for name, d in directions.items():
         pages.append(_process_page(name, d))
     return pages

@@ -1,22 +1,23 @@
 """Report pages of the invariance experiments: the table and one page of curves per setting.
 
 Used by :func:`symvae.report.build_report` when it is given the curve files of
-``results/invariance``. Every curve file is read (and checked) before any page is drawn.
+``results/invariance``, which :mod:`symvae.report.data` reads (and checks) before any page is
+drawn.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from symvae.outputs.invariance import Curve
 from symvae.plotting.invariance import plot_learning_curves, plot_multiplier
+from symvae.report.pages import _fmt_float, _header, _new_page, _table_page
 
-__all__ = ["invariance_pages", "read_curves"]
+__all__ = ["invariance_pages", "table_rows"]
 
 _INTRO = (
     "Kernel ridge regression of a G-invariant target with the plain kernel and with the "
@@ -53,23 +54,12 @@ _HEADER = (
 _WIDTHS = (0.14, 0.14, 0.04, 0.05, 0.05, 0.19, 0.19, 0.10, 0.10)
 
 
-def read_curves(paths: Mapping[str, str | Path]) -> dict[str, Curve]:
-    """Read every curve file (errors name the file)."""
-    return {str(name): Curve.load(p) for name, p in paths.items()}
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
 def _slopes(c: Curve, learner: str) -> str:
-    fit = f"{_fmt(getattr(c, f'slope_{learner}'))} ± {_fmt(getattr(c, f'slope_{learner}_err'))}"
-    return (
-        f"{fit}\n{_fmt(getattr(c, f'pred_slope_{learner}'))} · "
-        f"{_fmt(getattr(c, f'asymptotic_slope_{learner}'))}"
-    )
+    def fmt(name: str) -> str:
+        return _fmt_float(getattr(c, name.format(learner)), 3)
+
+    fit = f"{fmt('slope_{}')} ± {fmt('slope_{}_err')}"
+    return f"{fit}\n{fmt('pred_slope_{}')} · {fmt('asymptotic_slope_{}')}"
 
 
 def _range(values: Any) -> str:
@@ -104,13 +94,8 @@ def table_rows(curves: Mapping[str, Curve]) -> list[list[str]]:
 
 def invariance_pages(curves: Mapping[str, Curve]) -> list[Figure]:
     """The table page and one page per setting (learning curves and multiplier)."""
-    from symvae.report.pages import _header, _new_page, _table
-
-    fig = _new_page()
-    y = _header(fig, "What a symmetry is worth", _INTRO)
-    ax = fig.add_axes((0.04, 0.03, 0.92, max(0.1, y - 0.05)))
-    _table(ax, table_rows(curves), _HEADER, _WIDTHS, fontsize=8, left_cols=(0, 1))
-    pages = [fig]
+    rows = table_rows(curves)
+    pages = [_table_page("What a symmetry is worth", _INTRO, rows, _HEADER, _WIDTHS, (0, 1))]
     for name, c in curves.items():
         fig = _new_page()
         order = c.order

@@ -9,19 +9,17 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
 from symvae.plotting.style import A4_LANDSCAPE
-from symvae.report.data import _ProcessSummary, _Summary
+from symvae.report.data import _Summary
 from symvae.report.pages import (
     _APPROX,
-    _BAD,
     _CHECK,
     _CROSS,
-    _GOOD,
-    _NEUTRAL,
     _fmt_float,
     _header,
     _new_page,
     _plain,
     _table,
+    _verdict,
     _wrap,
     _wrap_name,
 )
@@ -123,20 +121,6 @@ _SUMMARY_HEADER = (
 _SUMMARY_WIDTHS = (0.15, 0.10, 0.07, 0.05, 0.06, 0.11, 0.06, 0.06, 0.05, 0.29)
 _NOTE_COL = len(_SUMMARY_HEADER) - 1
 _MATCH_COL = _NOTE_COL - 1
-
-
-def _verdict(p: _ProcessSummary) -> tuple[str, str]:
-    """Symbol and colour of the dof comparison of one process.
-
-    ✓ (green) if the measured dof equals the expected one; otherwise ✗ (red) for an exact
-    process, and ≈ (grey) for an approximate one, whose expected dof is only that of its
-    exact limit.
-    """
-    if p.dof_ok:
-        return _CHECK, _GOOD
-    if not p.exact:
-        return _APPROX, _NEUTRAL
-    return _CROSS, _BAD
 
 
 def _summary_pages(summary: _Summary) -> list[Figure]:

@@ -1,9 +1,10 @@
-"""Page and table helpers shared by every section of the report: constants, text wrapping,
-number formatting, a new A4 page, its header, and tables drawn on a figure."""
+"""Page and table helpers shared by every section of the report: symbols and colours, text
+wrapping, number formatting, the dof verdict of a process, a new A4 page, its header, tables
+drawn on a figure and a page that is one table."""
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -16,8 +17,10 @@ matplotlib.use("Agg")
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
 
 from symvae.plotting.style import A4_LANDSCAPE
+from symvae.report.data import _ProcessSummary
 
 _CHECK = "✓"
 _CROSS = "✗"
@@ -27,59 +30,8 @@ _BAD = "#d7191c"
 _NEUTRAL = "#6b6b6b"
 #: Table symbols drawn larger than the text around them (≈ is small in the fonts used).
 _SYMBOL_SCALE = {_APPROX: 1.6}
-#: ``kind`` values of processes made of events (with a ``features.h5``).
-_EVENT_KINDS = ("generated", "file")
-#: Most feature histograms on one page.
-_FEATURES_PER_PAGE = 24
-_PDF_DPI = 150
 #: Estimated width of an average character in units of the font size (TeX Gyre Heros).
 _CHAR_WIDTH_EM = 0.48
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _to_str(value: Any) -> str:
-    """Decode an HDF5 string attribute (str, bytes, numpy scalar or 0-d array)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, bytes | np.bytes_):
-        return bytes(value).decode("utf-8")
-    return str(value)
-
-
-def _to_str_list(value: Any) -> list[str]:
-    """Decode a list-of-strings attribute (array of str/bytes, or a JSON list in a string)."""
-    if value is None:
-        return []
-    if isinstance(value, str | bytes | np.bytes_) or (
-        isinstance(value, np.ndarray) and value.ndim == 0
-    ):
-        text = _to_str(value)
-        if text.startswith("["):
-            try:
-                return [str(v) for v in json.loads(text)]
-            except json.JSONDecodeError:
-                pass
-        return [text] if text else []
-    return [_to_str(v) for v in np.asarray(value).ravel()]
-
-
-def _to_int_list(value: Any) -> list[int]:
-    if value is None:
-        return []
-    if isinstance(value, str | bytes | np.bytes_):
-        return [int(v) for v in json.loads(_to_str(value))]
-    return [int(v) for v in np.asarray(value).ravel()]
-
-
-def _to_bool(value: Any) -> bool:
-    """Decode a boolean attribute (numpy bool, int, or a string such as ``"true"``)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, str | bytes | np.bytes_):
-        return _to_str(value).strip().lower() in ("true", "1", "yes")
-    return bool(value)
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -120,8 +72,25 @@ def _wrap_name(name: str, width_in: float, fontsize: float) -> str:
     return "\n".join(lines)
 
 
-def _fmt_float(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}" if np.isfinite(value) else "–"
+def _fmt_float(value: Any, digits: int = 1) -> str:
+    """``value`` with ``digits`` decimals; ``–`` for None, NaN and ±inf."""
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def _verdict(p: _ProcessSummary) -> tuple[str, str]:
+    """Symbol and colour of the dof comparison of one process.
+
+    ✓ (green) if the measured dof equals the expected one; otherwise ✗ (red) for an exact
+    process, and ≈ (grey) for an approximate one, whose expected dof is only that of its
+    exact limit.
+    """
+    if p.dof_ok:
+        return _CHECK, _GOOD
+    if not p.exact:
+        return _APPROX, _NEUTRAL
+    return _CROSS, _BAD
 
 
 def _new_page() -> Figure:
@@ -141,6 +110,25 @@ def _header(fig: Figure, title: str, lines: Sequence[str] = (), top: float = 0.9
         fig.text(0.04, y, _plain(wrapped), fontsize=9.5, va="top", ha="left", linespacing=1.3)
         y -= n * 0.022 + 0.006
     return y
+
+
+def _panels(
+    fig: Figure,
+    y: float,
+    nrows: int,
+    ncols: int,
+    *,
+    top: float,
+    gap: float,
+    bottom: float,
+    right: float = 0.97,
+    **kw: Any,
+) -> GridSpec:
+    """The grid of a page's panels, from 0.07 to ``right`` and from ``gap`` below the header
+    (which ends at ``y``; at most at ``top``) down to ``bottom``."""
+    return fig.add_gridspec(
+        nrows, ncols, left=0.07, right=right, top=min(top, y - gap), bottom=bottom, **kw
+    )
 
 
 def _table(
@@ -205,3 +193,19 @@ def _fmt_rel(value: float) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _table_page(
+    title: str,
+    intro: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str],
+    col_widths: Sequence[float],
+    left_cols: Sequence[int] = (0,),
+) -> Figure:
+    """A page of one table (8 pt) below its title and introduction."""
+    fig = _new_page()
+    y = _header(fig, title, intro)
+    ax = fig.add_axes((0.04, 0.03, 0.92, max(0.1, y - 0.05)))
+    _table(ax, rows, header, col_widths, fontsize=8, left_cols=left_cols)
+    return fig

@@ -28,16 +28,19 @@ from symvae.plotting.relevance import (
 )
 from symvae.plotting.traversal import plot_traversals
 from symvae.report.data import _Features, _ProcessSummary, _Relevance
-from symvae.report.overview import _verdict
 from symvae.report.pages import (
-    _FEATURES_PER_PAGE,
     _fmt_float,
     _header,
     _new_page,
+    _panels,
     _plain,
     _table,
+    _verdict,
     _wrap,
 )
+
+#: Most feature histograms on one page.
+_FEATURES_PER_PAGE = 24
 
 
 def _process_overview_page(p: _ProcessSummary, rel: _Relevance) -> Figure:
@@ -57,9 +60,7 @@ def _process_overview_page(p: _ProcessSummary, rel: _Relevance) -> Figure:
     if p.count_note:
         lines.append(f"Note: {p.count_note}")
     y = _header(fig, p.name, lines)
-    gs = fig.add_gridspec(
-        2, 2, left=0.07, right=0.95, top=min(0.8, y - 0.03), bottom=0.07, hspace=0.38, wspace=0.25
-    )
+    gs = _panels(fig, y, 2, 2, top=0.8, gap=0.03, bottom=0.07, right=0.95, hspace=0.38, wspace=0.25)
     theory = p.relevance_theory[0] if p.relevance_theory is not None else None
     ax = fig.add_subplot(gs[0, 0])
     plot_relevance_bars(ax, p.relevance, p.threshold, theory=theory)
@@ -112,11 +113,7 @@ def _features_pages(p: _ProcessSummary, feats: _Features) -> list[Figure]:
         if len(chunks) > 1:
             title += f" ({k + 1}/{len(chunks)})"
         y = _header(fig, title, lines)
-        ax = fig.add_subplot(
-            fig.add_gridspec(1, 1, left=0.07, right=0.97, top=min(0.84, y - 0.05), bottom=0.08)[
-                0, 0
-            ]
-        )
+        ax = fig.add_subplot(_panels(fig, y, 1, 1, top=0.84, gap=0.05, bottom=0.08)[0, 0])
         plot_histograms(ax, [feats.histograms[i] for i in idx])
         figs.append(fig)
     return figs
@@ -175,9 +172,7 @@ def _process_latent_page(p: _ProcessSummary, rel: _Relevance) -> Figure:
         "coordinate varied with the others at 0, decoded in physical units."
     ]
     y = _header(fig, f"{p.name}: latent space (seed {first.seed})", lines)
-    gs = fig.add_gridspec(
-        2, 3, left=0.07, right=0.93, top=min(0.82, y - 0.03), bottom=0.07, hspace=0.4, wspace=0.35
-    )
+    gs = _panels(fig, y, 2, 3, top=0.82, gap=0.03, bottom=0.07, right=0.93, hspace=0.4, wspace=0.35)
     if first.mu is not None:
         axes = plot_latent_scatter(
             fig.add_subplot(gs[0, :2]), first.mu, order, first.truth, first.truth_name

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,8 +16,9 @@ from matplotlib.figure import Figure
 
 from symvae.errors import DataError
 from symvae.outputs.scans import Scan, ScanProcess, SymmetryMeasure
+from symvae.report.pages import _header, _new_page
 
-__all__ = ["read_scans", "scan_pages"]
+__all__ = ["scan_pages"]
 
 _LABELS = {
     "vae.beta": "KL weight β",
@@ -27,15 +27,6 @@ _LABELS = {
     "params.modulation": "ε in p(θ) ∝ 1 + ε cos 2θ",
     "features.smearing": "relative momentum resolution σ(p)/p",
 }
-
-
-def _str(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def read_scans(paths: Mapping[str, str | Path]) -> dict[str, Scan]:
-    """Read every ``scans/<scan>.h5`` (errors name the file)."""
-    return {name: Scan.load(path) for name, path in paths.items()}
 
 
 def _intro(scan: Scan) -> str:
@@ -78,8 +69,6 @@ def _dof_panel(ax: Axes, name: str, values: np.ndarray, d: ScanProcess, scan: Sc
 
 
 def _dof_page(name: str, scan: Scan) -> Figure:
-    from symvae.report.pages import _header, _new_page
-
     fig = _new_page()
     procs = scan.processes
     values = scan.values
@@ -123,8 +112,6 @@ def _median_band(ax: Axes, x: np.ndarray, y: np.ndarray, label: str, **kw: Any) 
 
 
 def _breaking_page(name: str, scan: Scan) -> Figure:
-    from symvae.report.pages import _header, _new_page
-
     fig = _new_page()
     values = scan.values
     label = _LABELS.get(scan.parameter, scan.parameter)
@@ -203,8 +190,6 @@ def _sym(d: ScanProcess) -> SymmetryMeasure:
 
 
 def _symmetry_page(name: str, scan: Scan) -> Figure:
-    from symvae.report.pages import _header, _new_page
-
     fig = _new_page()
     values = scan.values
     label = _LABELS.get(scan.parameter, scan.parameter)

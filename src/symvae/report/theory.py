@@ -20,7 +20,17 @@ from symvae.plotting.theory import (
     theory_passes,
 )
 from symvae.report.data import _architecture, _ProcessSummary, _Relevance, _Summary
-from symvae.report.pages import _BAD, _CHECK, _CROSS, _GOOD, _fmt_float, _header, _new_page, _table
+from symvae.report.pages import (
+    _BAD,
+    _CHECK,
+    _CROSS,
+    _GOOD,
+    _fmt_float,
+    _header,
+    _new_page,
+    _panels,
+    _table,
+)
 
 
 def _theory_comparison(summary: _Summary, relevances: Mapping[str, _Relevance]) -> str:
@@ -87,12 +97,13 @@ def _theory_page(p: _ProcessSummary, rel: _Relevance, comparison: str) -> Figure
             f"{float(np.nanmax(p.max_abs_deviation_heldout)):.4f} (all seeds)."
         )
     y = _header(fig, title, lines)
-    gs = fig.add_gridspec(
+    gs = _panels(
+        fig,
+        y,
         2,
         2,
-        left=0.07,
-        right=0.97,
-        top=min(0.8, y - 0.03),
+        top=0.8,
+        gap=0.03,
         bottom=0.06,
         width_ratios=(1.5, 1.0),
         height_ratios=(1.6, 1.0),
