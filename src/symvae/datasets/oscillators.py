@@ -21,19 +21,21 @@ from numpy.typing import NDArray
 from scipy.special import ellipj, ellipk
 
 from symvae.datasets._base import Dataset, toy_dataset
-from symvae.datasets._checks import check_float, check_n, check_positive
+from symvae.datasets._checks import check_n, check_positive
 from symvae.errors import ConfigError
 
 __all__ = ["oscillator_1d", "oscillator_2d", "pendulum", "pendulum_energy"]
 
 
+def _harmonic_energy(
+    q: NDArray[np.float64], p: NDArray[np.float64], mass: float, omega: float
+) -> NDArray[np.float64]:
+    """Energy ``p² / (2m) + m ω² q² / 2`` of one harmonic degree of freedom, elementwise."""
+    return p**2 / (2.0 * mass) + 0.5 * mass * omega**2 * q**2
+
+
 def oscillator_1d(
-    n: int,
-    rng: np.random.Generator,
-    *,
-    energy: float = 0.5,
-    mass: float = 1.0,
-    omega: float = 2.0,
+    n: int, rng: np.random.Generator, *, energy: float = 0.5, mass: float = 1.0, omega: float = 2.0
 ) -> Dataset:
     """Draw phase-space points of a 1-D harmonic oscillator at fixed energy.
 
@@ -59,7 +61,7 @@ def oscillator_1d(
     phase = rng.uniform(0.0, 2.0 * np.pi, size=n)
     q = amp * np.cos(phase)
     p = -mass * omega * amp * np.sin(phase)
-    e = p**2 / (2.0 * mass) + 0.5 * mass * omega**2 * q**2
+    e = _harmonic_energy(q, p, mass, omega)
     return toy_dataset(
         gen, np.column_stack([q, p]), ("q", "p"), {"phase": phase, "energy": e},
         truth_units={"phase": "rad"}, energy=energy, mass=mass, omega=omega, amplitude=amp,
@@ -68,12 +70,7 @@ def oscillator_1d(
 
 
 def oscillator_2d(
-    n: int,
-    rng: np.random.Generator,
-    *,
-    energy: float = 0.5,
-    mass: float = 1.0,
-    omega: float = 1.0,
+    n: int, rng: np.random.Generator, *, energy: float = 0.5, mass: float = 1.0, omega: float = 1.0
 ) -> Dataset:
     """Draw points uniformly (microcanonically) on the energy shell of a 2-D isotropic oscillator.
 
@@ -84,8 +81,10 @@ def oscillator_2d(
 
     Parameters
     ----------
+    rng:
+        Random generator; draws the ``(n, 4)`` standard normal.
     energy, mass, omega:
-        Energy ``E``, mass ``m`` and angular frequency ``ω`` (natural units, each ``> 0``).
+        As for :func:`oscillator_1d`.
 
     Returns
     -------
@@ -106,8 +105,8 @@ def oscillator_2d(
     k = math.sqrt(mass * omega**2)
     x, y = u[:, 0] / k, u[:, 1] / k
     px, py = u[:, 2] * math.sqrt(mass), u[:, 3] * math.sqrt(mass)
-    e_x = px**2 / (2.0 * mass) + 0.5 * mass * omega**2 * x**2
-    e_y = py**2 / (2.0 * mass) + 0.5 * mass * omega**2 * y**2
+    e_x = _harmonic_energy(x, px, mass, omega)
+    e_y = _harmonic_energy(y, py, mass, omega)
     ang = x * py - y * px
     truth = {"angular_momentum": ang, "energy_x": e_x, "energy": e_x + e_y}
     return toy_dataset(
@@ -139,12 +138,7 @@ def pendulum_energy(
 
 
 def pendulum(
-    n: int,
-    rng: np.random.Generator,
-    *,
-    amplitude: float = 2.5,
-    length: float = 1.0,
-    g: float = 1.0,
+    n: int, rng: np.random.Generator, *, amplitude: float = 2.5, length: float = 1.0, g: float = 1.0
 ) -> Dataset:
     """Draw phase-space points of a librating pendulum, uniformly in time over one period.
 
@@ -181,8 +175,7 @@ def pendulum(
         ) from None
     if not (math.isfinite(amp) and 0.0 < amp < math.pi):
         raise ConfigError(f"{gen}: parameter 'amplitude' must be in (0, π) rad, got {amplitude!r}")
-    length = check_float(gen, "length", length, minimum=0.0)
-    g = check_float(gen, "g", g, minimum=0.0)
+    length, g = check_positive(gen, length=length, g=g)
     omega0_sq = g / length
     omega0 = math.sqrt(omega0_sq)
     k = math.sin(0.5 * amp)

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullLocator
 
-from symvae.plotting.style import COLORS
+from symvae.plotting.style import COLORS, direction_axis
 
 __all__ = ["freed_directions", "plot_breaking_bars"]
 
@@ -157,11 +156,7 @@ def plot_breaking_bars(
         linewidth=1.2,
         label=f"{labels[0]}: {n_e} relevant",
     )
-    ax.set_xlim(0.4, n + 0.6)
     ax.set_ylim(0.0, max(1.05, 1.15 * max(top)))
-    ax.set_xticks(x)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("latent direction (sorted by activity)")
-    ax.set_ylabel("activity Var[μᵢ(x)], mean over seeds")
+    direction_axis(ax, x, "activity Var[μᵢ(x)], mean over seeds")
     ax.legend(loc="upper right", fontsize="small")
     return artists

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator, NullLocator
 
-from symvae.plotting.style import COLORS
+from symvae.plotting.style import COLORS, direction_axis
 
 __all__ = ["plot_relevance_bars", "plot_relevance_measures", "plot_threshold_scan"]
 
@@ -114,11 +114,7 @@ def plot_relevance_bars(
         max(c for c in candidates if np.isfinite(c)) if any(map(np.isfinite, candidates)) else 1.0
     )
     ax.set_ylim(0.0, max(1.05, 1.12 * ymax))
-    ax.set_xlim(0.4, n_dirs + 0.6)
-    ax.set_xticks(x)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("latent direction (sorted by activity)")
-    ax.set_ylabel("activity Var[μᵢ(x)]")
+    direction_axis(ax, x, "activity Var[μᵢ(x)]")
     ax.legend(loc="upper right", ncols=1)
     return artists
 
@@ -243,11 +239,7 @@ def plot_relevance_measures(
             )
             handles.append(artists["posterior_width"])
     ax.set_ylim(-0.05, 1.1)
-    ax.set_xticks(x)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlim(0.5, n_dirs + 0.5)
-    ax.set_xlabel("latent direction (sorted by activity)")
-    ax.set_ylabel("activity, 1 − ⟨σ²⟩")
+    direction_axis(ax, x, "activity, 1 − ⟨σ²⟩", pad=0.5)
     if kl is not None:
         kl_arr = np.atleast_2d(np.asarray(kl, dtype=float))
         if kl_arr.shape[1] == n_dirs:

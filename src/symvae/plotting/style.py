@@ -19,16 +19,21 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import mplhep
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import NullLocator
 
 __all__ = [
     "A4_LANDSCAPE",
     "A4_PORTRAIT",
     "COLORS",
+    "SORTED_DIRECTIONS",
     "STYLE",
     "apply_style",
+    "direction_axis",
     "figure",
+    "panels",
     "split_axes",
     "style_context",
 ]
@@ -40,6 +45,9 @@ A4_PORTRAIT: tuple[float, float] = (8.27, 11.69)
 
 #: The colour cycle (mplhep's CMS cycle, colour-blind friendly).
 COLORS: tuple[str, ...] = ("#5790fc", "#f89c20", "#e42536", "#964a8b", "#9c9ca1", "#7a21dd")
+
+#: x-axis label of the plots with one position per latent direction, sorted by activity.
+SORTED_DIRECTIONS = "latent direction (sorted by activity)"
 
 
 def _build_style() -> dict[str, Any]:
@@ -174,3 +182,24 @@ def panels(
     for extra in axes[n:]:
         extra.set_visible(False)
     return axes[:n]
+
+
+def direction_axis(
+    ax: Axes,
+    x: np.ndarray,
+    ylabel: str,
+    xlabel: str = SORTED_DIRECTIONS,
+    pad: float | None = 0.6,
+) -> None:
+    """Lay out the x axis of a plot with one position per direction, at ``x = 1, 2, …``.
+
+    A major tick at every position and no minor ticks; unless ``pad`` is None, x limits
+    ``pad`` beyond the outer positions (``1 - pad`` to ``len(x) + pad``). Sets both axis
+    labels as well.
+    """
+    if pad is not None:
+        ax.set_xlim(1 - pad, len(x) + pad)
+    ax.set_xticks(x)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)

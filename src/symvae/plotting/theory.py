@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullLocator
 
-from symvae.plotting.style import COLORS
+from symvae.plotting.style import COLORS, direction_axis
 
 __all__ = [
     "ANGLE_TOLERANCE_DEG",
@@ -136,13 +135,9 @@ def plot_theory_check(
                 label=f"measured, seed {seed_labels[s]}",
             )
         )
-    ax.set_xticks(x)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlim(0.4, n_dirs + 0.6)
+    direction_axis(ax, x, "activity Var[μᵢ(x)]")
     top = max(1.05, float(np.nanmax(np.concatenate([rel.ravel(), th]))) + 0.1)
     ax.set_ylim(-0.08, top)
-    ax.set_xlabel("latent direction (sorted by activity)")
-    ax.set_ylabel("activity Var[μᵢ(x)]")
     ax.legend(loc="upper right", fontsize="x-small")
     if annotate:
         lines = []
@@ -201,9 +196,8 @@ def plot_eigenvalues(
             beta_sigma2, color=COLORS[2], linestyle="--", label=f"βs² = {beta_sigma2:.3g}"
         )
     ax.set_ylim(0.0, 1.15 * float(np.nanmax(lam)) if np.nanmax(lam) > 0 else 1.0)
-    ax.set_xticks(x)
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("eigen-direction of the input covariance")
-    ax.set_ylabel("eigenvalue λᵢ (standardized)")
+    direction_axis(
+        ax, x, "eigenvalue λᵢ (standardized)", "eigen-direction of the input covariance", None
+    )
     ax.legend(loc="upper right", fontsize="x-small")
     return artists
