@@ -61,7 +61,7 @@ def test_bad_config_names_the_key(mutate, key):
     mutate(cfg)
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
-    assert f"'{key}'" in str(err.value), str(err.value)
+    assert str(err.value).startswith(f"{key}: "), str(err.value)
 
 
 def test_unknown_generator_lists_known_ones():
@@ -81,13 +81,13 @@ def test_file_errors_name_the_file(tmp_path):
         load_config(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("seeds: [0, 1\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"bad.yaml:\d+: not valid YAML"):
         load_config(bad)
     neg = tmp_path / "neg.yaml"
     cfg = tiny_config()
     cfg["defaults"]["vae"]["beta"] = -2
     neg.write_text(yaml.safe_dump(cfg))
-    with pytest.raises(ConfigError, match=r"neg.yaml: .*'defaults.vae.beta'"):
+    with pytest.raises(ConfigError, match=r"neg.yaml:\d+: defaults.vae.beta: "):
         load_config(neg)
 
 
@@ -105,5 +105,5 @@ def test_overrides_merge_key_by_key_like_snakemake():
 def test_override_errors_name_both_files(tmp_path):
     bad = tmp_path / "over.yaml"
     bad.write_text("defaults: {vae: {beta: -3}}\n")
-    with pytest.raises(ConfigError, match=r"over.yaml: config key 'defaults.vae.beta'"):
+    with pytest.raises(ConfigError, match=r"over.yaml:1: defaults.vae.beta: "):
         load_config(ROOT / "config.yaml", bad)

@@ -52,9 +52,9 @@ def test_config_merges_defaults_and_builds_the_lambda_grid():
     ("change", "message"),
     [
         ({"group": "z_rotations"}, "does not act on space 'torus'"),
-        ({"d": None}, ".d': missing"),
+        ({"d": None}, ".d: missing"),
         ({"smoothness": 1.0}, "must exceed d/2"),
-        ({"space": "events", "group": "beam_rotation", "target": "qed_msq"}, ".process': missing"),
+        ({"space": "events", "group": "beam_rotation", "target": "qed_msq"}, ".process: missing"),
         (
             {"space": "events", "group": "beam_rotation", "target": "qed_msq", "process": "ring"},
             "no event process named 'ring'",

@@ -1,19 +1,28 @@
 # Config validation and the input functions shared by every rule.
-import sys
-from pathlib import Path
-
 from snakemake.utils import validate
-
-try:  # an installed symvae wins; a source checkout works without installing
-    import symvae
-except ImportError:
-    sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from symvae.config import load_config
 
-# symvae's loader checks the same schema first and names the offending key in one line;
+
+def config_files():
+    """The YAML files merged into ``config``, in merge order (--configfile last), named as
+    the user gave them."""
+    cli = [Path(f).resolve() for f in workflow.overwrite_configfiles]
+    own = [f for f in workflow.configfiles if Path(f).resolve() not in cli]
+    return [*own, *workflow.overwrite_configfiles]
+
+
+# symvae's loader checks the config strictly (the schema and what it cannot express) and
+# names the file, line and key of the first problem in one line, before any job runs;
 # Snakemake's validate then records the schema check in the workflow's own terms.
-SYMVAE = load_config(config)
+try:
+    SYMVAE = load_config(
+        config,
+        origins=config_files(),
+        command_line=dict(workflow.config_settings.config),
+    )
+except SymvaeError as err:
+    sys.exit(str(err))
 validate(config, "../schemas/config.schema.yaml")
 RESULTS = SYMVAE.results
 PROCESSES = list(SYMVAE.processes)

@@ -10,7 +10,7 @@ from typing import Any
 from symvae.config.process import ProcessSpec
 from symvae.errors import ConfigError
 
-__all__ = ["check_params", "check_process"]
+__all__ = ["check_events", "check_params", "check_process"]
 
 
 def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> None:
@@ -41,6 +41,14 @@ def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> 
             f"{key}.data': validation_fraction + test_fraction must leave at least 10% "
             f"for training, got {d.validation_fraction} + {d.test_fraction}"
         )
+    check_events(spec, key)
+    if spec.events is not None and spec.events["source"] == "pythia":
+        last = d.seed + spec.n_chunks - 1
+        if last > 900_000_000:
+            raise ConfigError(
+                f"{key}.data.seed': Pythia takes seeds up to 900000000, and chunk seeds run "
+                f"to data.seed + chunks - 1 = {last}"
+            )
     if spec.vae.latent_dim < spec.dof:
         raise ConfigError(
             f"{key}.vae.latent_dim': {spec.vae.latent_dim} latent directions cannot hold "
@@ -58,3 +66,15 @@ def check_params(func: Any, params: Mapping[str, Any], key: str, name: str) -> N
                 f"{key}.{param}': unknown parameter of generator '{name}' "
                 f"(accepted: {', '.join(sorted(accepted))})"
             )
+
+
+def check_events(spec: ProcessSpec, key: str) -> None:
+    """The event count fixed by the config covers what the later steps need."""
+    from symvae.config.resources import minimum_events, n_events
+
+    n = n_events(spec)
+    need, why = minimum_events(spec)
+    if n is not None and n < need:
+        field = "data.n_events" if not spec.has_events else "events.n_events"
+        field = "events.max_events" if spec.kind == "file" else field
+        raise ConfigError(f"{key}.{field}': {n} events are too few for {why} (need {need})")

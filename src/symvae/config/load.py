@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -25,7 +26,10 @@ from symvae.config.process import (
     RelevanceConfig,
     VAEConfig,
 )
+from symvae.config.resources import check_memory
 from symvae.config.scans import ScanSetting, scan_settings
+from symvae.config.source import Located, Origins, read_yaml
+from symvae.config.strict import check_results, check_values, coerce_integers
 from symvae.errors import ConfigError
 
 __all__ = ["BUILTIN_DEFAULTS", "Config", "load_config", "schema"]
@@ -68,7 +72,10 @@ def schema() -> dict[str, Any]:
 
 
 def load_config(
-    source: str | Path | Mapping[str, Any], *overrides: str | Path | Mapping[str, Any]
+    source: str | Path | Mapping[str, Any],
+    *overrides: str | Path | Mapping[str, Any],
+    origins: Sequence[str | Path] = (),
+    command_line: Mapping[str, Any] | None = None,
 ) -> Config:
     """Validate a configuration and merge defaults into every process.
 
@@ -80,55 +87,104 @@ def load_config(
         Further files or mappings merged over ``source`` in order, nested mappings key by
         key, as Snakemake merges ``--configfile`` over the workflow's config (e.g.
         ``load_config("config.yaml", "profiles/paper/paper.yaml")``).
+    origins:
+        The YAML files a mapping ``source`` was merged from, in merge order (Snakemake's
+        ``workflow.configfiles``): read only to name the file and line of an error, and
+        checked for duplicate keys.
+    command_line:
+        Settings merged over those files without a file (Snakemake's ``--config``): an
+        error in one of them is located as ``--config``.
 
     Raises
     ------
     ConfigError
-        With a message naming the key, e.g. ``config key 'defaults.vae.beta': -1 is less
-        than or equal to the minimum of 0``.
+        One line: ``FILE:LINE: KEY: PROBLEM``, e.g. ``config.yaml:14:
+        processes.ring.vae.epochs: must be an integer, got 5.5`` (the file and line where a
+        file sets the key, or its nearest parent; only ``KEY: PROBLEM`` for a mapping).
     """
-    raw, where = _read(source)
-    for extra in overrides:
-        more, more_where = _read(extra)
-        raw = _merge(raw, more)
-        where = f"{where.rstrip(': ')} + {more_where}" if where else more_where
-    _validate(raw, where)
+    located: list[Located] = [read_yaml(p) for p in origins]
+    if command_line:
+        located.append(Located.of_mapping("--config", command_line))
+    try:
+        raw = _read(source, located)
+        for extra in overrides:
+            raw = _merge(raw, _read(extra, located))
+        return _load(raw)
+    except ConfigError as err:
+        raise ConfigError(_locate(str(err), Origins(tuple(located)))) from None
+
+
+def _load(raw: dict[str, Any]) -> Config:
+    check_values(raw)
+    raw = coerce_integers(raw, schema(), schema())
+    _validate(raw)
+    check_results(raw.get("results", "results"))
 
     defaults = {k: {**BUILTIN_DEFAULTS[k], **raw["defaults"].get(k, {})} for k in BUILTIN_DEFAULTS}
     processes: dict[str, ProcessSpec] = {}
     for name, entry in raw["processes"].items():
         merged = {k: {**defaults[k], **entry.get(k, {})} for k in defaults}
         spec = ProcessSpec.from_dict({**entry, **merged, "name": name})
-        check_process(spec, f"{where}config key 'processes.{name}", raw["processes"])
+        check_process(spec, f"config key 'processes.{name}", raw["processes"])
         processes[name] = spec
-    return Config(
+    config = Config(
         seeds=tuple(raw["seeds"]),
         processes=processes,
         results=raw.get("results", "results"),
         threads=raw.get("threads", 1),
-        invariance=_invariance(
-            raw.get("invariance", {}), f"{where}config key 'invariance", processes
-        ),
-        scans=scan_settings(raw.get("scans", {}), processes, raw["seeds"], where, schema()),
+        invariance=_invariance(raw.get("invariance", {}), "config key 'invariance", processes),
+        scans=scan_settings(raw.get("scans", {}), processes, raw["seeds"], "", schema()),
     )
+    check_memory(config.processes, config.invariance)
+    return config
 
 
-def _read(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """A parsed config and the prefix that names its file in error messages."""
+#: An error message as the checks write it: ``config key 'a.b.c': problem``.
+_MESSAGE = re.compile(r"(?:(?P<file>[^\n]*?): )?config key '(?P<key>[^']*)'[:,]? ?(?P<rest>.*)")
+
+
+def _locate(message: str, origins: Origins) -> str:
+    """``FILE:LINE: KEY: PROBLEM`` of a check's message (unchanged if it names no key)."""
+    match = _MESSAGE.fullmatch(message)
+    if match is None:
+        return message
+    key, rest = match["key"], match["rest"].removeprefix(": ")
+    where = _where(key.split(" (")[0], origins) if key != "<root>" else ""
+    where = where or match["file"] or ""
+    return f"{where}: {key}: {rest}" if where else f"{key}: {rest}"
+
+
+#: A process's or invariance setting's key that ``defaults`` may set instead.
+_DEFAULTED = re.compile(r"(?P<head>processes|invariance\.settings)\.[^.]+\.(?P<rest>.+)")
+
+
+def _where(key: str, origins: Origins) -> str:
+    """Where ``key`` is set; a merged value that the entry does not set itself is located
+    at the ``defaults`` key it came from."""
+    exact = origins.locate(key, exact=True)
+    if exact:
+        return exact
+    match = _DEFAULTED.fullmatch(key)
+    if match is not None:
+        section = "defaults" if match["head"] == "processes" else "invariance.defaults"
+        default = origins.locate(f"{section}.{match['rest']}", exact=True)
+        if default:
+            return default
+    return origins.locate(key)
+
+
+def _read(source: str | Path | Mapping[str, Any], located: list[Located]) -> dict[str, Any]:
+    """A parsed config (a file is read strictly and joins ``located``)."""
     if isinstance(source, str | Path):
-        path = Path(source)
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML: {err}") from None
-        where = f"{path}: "
+        file = read_yaml(source)
+        located.append(file)
+        raw: Any = file.data
+        where = f"{file.path}: "
     else:
         raw, where = copy.deepcopy(dict(source)), ""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}config must be a mapping, got {type(raw).__name__}")
-    return dict(raw), where
+    return dict(raw)
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,27 +198,33 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate(raw: Mapping[str, Any], where: str) -> None:
+def _validate(raw: Mapping[str, Any]) -> None:
+    """The first schema violation (in key order), as ``config key 'a.b': problem``."""
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
-    if not errors:
-        return
-    lines = [_describe(e) for e in errors[:5]]
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    raise ConfigError(where + "; ".join(lines) + more)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(_describe(errors[0]) + more)
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
+    key = path or "<root>"
     if error.validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
-        keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in missing)
-        return f"config key {keys}: missing (required)"
+        missing = [".".join(filter(None, [path, k])) for k in error.validator_value
+                   if k not in error.instance]  # fmt: skip
+        also = f" (and {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        return f"config key '{missing[0]}': missing (required){also}"
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = set(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
-        keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in extra)
-        return f"config key {keys}: unknown key (allowed: {', '.join(sorted(allowed))})"
+        name = ".".join(filter(None, [path, str(extra[0])])) if extra else key
+        return f"config key '{name}': unknown key (allowed: {', '.join(sorted(allowed))})"
+    if error.validator == "propertyNames":
+        return (
+            f"config key '{key}.{error.instance}': {error.instance!r} is not a valid name "
+            "(a letter, then letters, digits or '_')"
+        )
     if (
         error.validator == "oneOf"
         and isinstance(error.instance, Mapping)
@@ -182,7 +244,20 @@ def _describe(error: jsonschema.ValidationError) -> str:
             f"config key '{path}': unknown generator {error.instance!r} "
             f"(known: {', '.join(error.validator_value)})"
         )
-    return f"config key '{path or '<root>'}': {error.message}"
+    if error.validator == "type":
+        return f"config key '{key}': must be {_TYPES.get(str(error.validator_value), 'of type ' + str(error.validator_value))}, got {error.instance!r}"
+    return f"config key '{key}': {error.message}"
+
+
+#: How a type error names the wanted type.
+_TYPES = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
 
 
 def _invariance(
@@ -235,5 +310,10 @@ def _check_setting(s: InvarianceSetting, where: str, processes: Mapping[str, Pro
     lo, hi, _ = s.lambdas
     if not lo < hi:
         raise ConfigError(f"{where}.lambdas': min must be below max, got {lo} and {hi}")
+    if s.first_seed + s.seeds > 2**32:
+        raise ConfigError(
+            f"{where}.first_seed': seeds run to first_seed + seeds - 1 = "
+            f"{s.first_seed + s.seeds - 1}, beyond 2^32 - 1"
+        )
     if s.plain_seeds is not None and s.plain_seeds > s.seeds:
         raise ConfigError(f"{where}.plain_seeds': {s.plain_seeds} exceeds seeds = {s.seeds}")

@@ -31,6 +31,7 @@ import jsonschema
 
 from symvae.config.checks import check_process
 from symvae.config.process import ProcessSpec, plain
+from symvae.config.strict import coerce_integers
 from symvae.errors import ConfigError
 
 __all__ = ["FEATURE_PARAMETERS", "MEASURES", "ScanSetting", "point_name", "scan_settings"]
@@ -188,6 +189,8 @@ def _check_value(
     sub_schema = schema.get("definitions", {}).get(section)
     if sub_schema is not None:
         resolver = {**sub_schema, "definitions": schema.get("definitions", {})}
+        raw[section] = coerce_integers(raw[section], sub_schema, schema)
+        value = raw[section].get(key, value)
         try:
             jsonschema.Draft202012Validator(resolver).validate(raw[section])
         except jsonschema.ValidationError as err:
