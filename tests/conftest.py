@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+#: Names of temporary files and folders that no finished run may leave (symvae.io.atomic)
+TEMPORARY = ("*.part*", ".*.tmp-*")
 #: Real event files: the repository's own copies first, then the project's ../shared/data.
 DATA_DIRS = (ROOT / "data", ROOT.parent / "shared" / "data")
 
@@ -71,3 +78,96 @@ def tiny_config(processes: dict[str, Any] | None = None, **over: Any) -> dict[st
 @pytest.fixture
 def tiny() -> dict[str, Any]:
     return tiny_config()
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the workflow in ``workdir`` on its ``config.yaml`` (CPU only: the same seeds give
+    the same bytes), capturing the output; never raises on failure."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run(
+        [
+            *SNAKEMAKE,
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def tiny_with_events() -> dict[str, Any]:
+    """The tiny config plus a RAMBO process (generate, merge, features) and the CMS file
+    of the repository's data/ (ingest)."""
+    cfg = tiny_config()
+    cfg["processes"]["rambo2"] = {
+        "events": {"source": "rambo", "n_events": 1500, "chunks": 2, "params": {"n_particles": 2}},
+        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
+        "dof": 2,
+    }
+    cms = ROOT / "data" / "cms_zmumu_2304ev.root"
+    cfg["processes"]["cms"] = {
+        "events": {
+            "source": "root",
+            "path": str(cms),
+            "tree": "events",
+            "objects": [
+                {"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1"},
+                {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2"},
+            ],
+        },
+        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
+        "dof": 4,
+        "exact": False,
+    }
+    cfg["invariance"] = {
+        "defaults": {"seeds": 4, "plain_seeds": 2, "n_val": 100, "n_boot": 10},
+        "settings": {
+            "t2": {
+                "space": "torus", "d": 2, "group": "half_shifts", "cutoff": 6,
+                "ns": [16, 32], "ns_plain": [32, 64, 128],
+            },
+            "s2": {"space": "sphere", "group": "z_rotations", "cutoff": 8, "ns": [16, 32]},
+        },
+    }  # fmt: skip
+    cfg["scans"] = {
+        "beta": {
+            "parameter": "vae.beta", "values": [0.5, 2.0], "processes": ["linear_gaussian"],
+            "seeds": [0],
+        },
+        "smear": {
+            "parameter": "features.smearing", "values": [0.0, 0.05], "processes": ["rambo2"],
+            "seeds": [0], "measure": "breaking",
+        },
+        "modulation": {
+            "parameter": "params.modulation", "values": [0.0, 0.3], "processes": ["ring"],
+            "measure": "symmetry", "symmetry": "rotation",
+        },
+    }  # fmt: skip
+    return cfg
+
+
+def run_tiny_workflow(workdir: Path) -> Path:
+    """Run the whole workflow on :func:`tiny_with_events` in ``workdir`` (2 cores, CPU);
+    the ``results`` folder. Fails the calling test if Snakemake fails."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(tiny_with_events(), sort_keys=False))
+    proc = snakemake(workdir, "--cores", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir / "results"
+
+
+@pytest.fixture(scope="session")
+def tiny_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one complete run of :func:`tiny_with_events` (shared by the tests that
+    only read it: the end-to-end checks and the reproducibility comparison)."""
+    workdir = tmp_path_factory.mktemp("tiny_workflow")
+    run_tiny_workflow(workdir)
+    return workdir

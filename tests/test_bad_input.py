@@ -152,6 +152,7 @@ FILE_CASES: list[tuple[str, str, Callable[[Path, Path], None], tuple[str, ...]]]
     ("csv-missing-column", "csv", _csv_drop("E2"), ("'E2'",)),
     ("csv-text-cell", "csv", _csv_cell("py2", "twelve"), ("'py2'", "line 6", "twelve")),
     ("csv-nan-momentum", "csv", _csv_cell("px1", "nan"), ("'px1'", "line 6", "nan")),
+    ("csv-negative-energy", "csv", _csv_cell("E1", "-1"), ("'E1'", "line 6", "E = -1.0 GeV")),
     ("csv-empty", "csv", _empty, ("empty",)),
 ]
 
@@ -235,8 +236,8 @@ def test_too_few_events(tmp_path: Path) -> None:
 
 
 def test_fewer_events_than_the_batch_size_train(tmp_path: Path) -> None:
-    """40 events against a batch of 128: not an error, the sample trains in one batch."""
-    config = _ring_config(tmp_path, 40)
+    """110 events (66 train) against a batch of 128: not an error, the sample trains in one batch."""
+    config = _ring_config(tmp_path, 110)
     out = tmp_path / "results" / "ring"
     proc = _script(
         "generate", "--config", config, "--process", "ring", "--out", out / "features.h5",

@@ -215,7 +215,6 @@ def _write_relevance(path: Path, name: str, spec: dict, arrays: dict, rng) -> No
             local_dof_twonn=float(arrays["local_dof_twonn"][s]),
             best_epoch=n_ep - 2,
             epochs_run=n_ep,
-            train_seconds=12.5,
             threshold=THRESHOLD,
             relevance=relevance,
             posterior_width=relevance + 0.01,

@@ -209,7 +209,7 @@ def _evaluation(path, seed, n_relevant, local_dof, relevance, spectrum=()):
     n = len(relevance)
     record = Evaluation(
         seed=seed, n_relevant=n_relevant, local_dof=local_dof, local_dof_twonn=float(local_dof),
-        best_epoch=0, epochs_run=0, train_seconds=0.0, threshold=0.1, relevance=relevance,
+        best_epoch=0, epochs_run=0, threshold=0.1, relevance=relevance,
         posterior_width=np.zeros(n), kl=np.zeros(n), order=np.argsort(-relevance),
         local_spectrum=np.asarray(spectrum, dtype=float), relevant=relevance > 0.1,
         threshold_scan=ThresholdScan(thresholds=np.zeros(0), n_relevant=np.zeros(0, int)),

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, tiny_config
+from conftest import ROOT, SNAKEMAKE, TEMPORARY, snakemake, tiny_config, tiny_with_events
 
 from symvae.outputs.features import read_features
 
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SCRIPTS = [
     "generate",
     "train",
@@ -28,85 +25,10 @@ SCRIPTS = [
 ]
 
 
-def _snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(
-        [
-            *SNAKEMAKE,
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(workdir / "config.yaml"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
-
-
-def _tiny_with_events() -> dict:
-    """The tiny config plus a RAMBO process (generate, merge, features) and the CMS file
-    of the repository's data/ (ingest)."""
-    cfg = tiny_config()
-    cfg["processes"]["rambo2"] = {
-        "events": {"source": "rambo", "n_events": 1500, "chunks": 2, "params": {"n_particles": 2}},
-        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
-        "dof": 2,
-    }
-    cms = ROOT / "data" / "cms_zmumu_2304ev.root"
-    cfg["processes"]["cms"] = {
-        "events": {
-            "source": "root",
-            "path": str(cms),
-            "tree": "events",
-            "objects": [
-                {"E": "E1", "px": "px1", "py": "py1", "pz": "pz1", "charge": "Q1"},
-                {"E": "E2", "px": "px2", "py": "py2", "pz": "pz2", "charge": "Q2"},
-            ],
-        },
-        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
-        "dof": 4,
-        "exact": False,
-    }
-    cfg["invariance"] = {
-        "defaults": {"seeds": 4, "plain_seeds": 2, "n_val": 100, "n_boot": 10},
-        "settings": {
-            "t2": {
-                "space": "torus", "d": 2, "group": "half_shifts", "cutoff": 6,
-                "ns": [16, 32], "ns_plain": [32, 64, 128],
-            },
-            "s2": {"space": "sphere", "group": "z_rotations", "cutoff": 8, "ns": [16, 32]},
-        },
-    }  # fmt: skip
-    cfg["scans"] = {
-        "beta": {
-            "parameter": "vae.beta", "values": [0.5, 2.0], "processes": ["linear_gaussian"],
-            "seeds": [0],
-        },
-        "smear": {
-            "parameter": "features.smearing", "values": [0.0, 0.05], "processes": ["rambo2"],
-            "seeds": [0], "measure": "breaking",
-        },
-        "modulation": {
-            "parameter": "params.modulation", "values": [0.0, 0.3], "processes": ["ring"],
-            "measure": "symmetry", "symmetry": "rotation",
-        },
-    }  # fmt: skip
-    return cfg
-
-
 @pytest.mark.workflow
-def test_tiny_workflow_end_to_end(tmp_path):
-    cfg = _tiny_with_events()
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    proc = _snakemake(tmp_path, "--cores", "2")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    results = tmp_path / "results"
+def test_tiny_workflow_end_to_end(tiny_workflow):
+    cfg = tiny_with_events()
+    results = tiny_workflow / "results"
     assert (results / "report.pdf").read_bytes().startswith(b"%PDF")
     assert not (results / "rambo2" / "events").exists() or not list(
         (results / "rambo2" / "events").glob("chunk*.root")
@@ -144,9 +66,9 @@ def test_tiny_workflow_end_to_end(tmp_path):
     with h5py.File(results / "scans" / "modulation.h5") as f:
         assert f["ring"]["rank_p_value"].shape == (2,)
     assert not (results / "scans" / "beta" / "linear_gaussian" / "p0" / "features.h5").exists()
-    assert not list(results.rglob("*.part*"))
+    assert not [p for pattern in TEMPORARY for p in results.rglob(pattern)]
     # a second run has nothing to do
-    again = _snakemake(tmp_path, "--cores", "2", "-n")
+    again = snakemake(tiny_workflow, "--cores", "2", "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -163,7 +85,7 @@ def test_bad_config_fails_at_parse_time(tmp_path, mutate, message):
     cfg = tiny_config()
     mutate(cfg)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
-    proc = _snakemake(tmp_path, "-n", timeout=120)
+    proc = snakemake(tmp_path, "-n", timeout=120)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()

@@ -73,6 +73,7 @@ from symvae.events.store import Events
 
 __all__ = [
     "FEATURE_KINDS",
+    "FEATURE_LIMIT",
     "NO_REST_FRAME",
     "FeatureSpec",
     "Selector",
@@ -103,6 +104,12 @@ _TRUTH_UNITS: dict[str, str] = {
 
 #: Pairs with ``m² <= NO_REST_FRAME * E²`` (a boost with gamma > 1e6) get ``cos_theta_star`` NaN.
 NO_REST_FRAME = 1e-12
+
+#: Largest ``|feature|`` accepted (in the feature's unit, GeV or GeV²): its square summed over
+#: up to 1e8 events stays finite, so the standardization (mean, variance) and every later
+#: moment of the features are finite. No physical sample comes near it (√s of the LHC is
+#: 1.4e4 GeV); a value beyond it is a corrupt input (a ``1e308`` cell).
+FEATURE_LIMIT = 1e150
 
 FloatArray = NDArray[np.float64]
 
@@ -305,6 +312,32 @@ def _check_kept(
     return kept
 
 
+def _check_finite(
+    events: Events, columns: Mapping[str, FloatArray], kept: NDArray[np.bool_], first_event: int
+) -> None:
+    """Raise :class:`DataError` naming the file, the event and the feature at the first
+    feature that is not finite or exceeds :data:`FEATURE_LIMIT` in magnitude."""
+    worst: tuple[int, str, float] | None = None
+    for name, col in columns.items():
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(~(np.abs(col) <= FEATURE_LIMIT))
+        if bad.size and (worst is None or bad[0] < worst[0]):
+            worst = (int(bad[0]), name, float(col[bad[0]]))
+    if worst is None:
+        return
+    row, name, value = worst
+    event = int(np.flatnonzero(kept)[row]) + first_event
+    spec = events.metadata.get("reader_spec")
+    origin = spec.get("path") if isinstance(spec, Mapping) else None
+    read = f" (read from {origin})" if origin else ""
+    problem = (
+        "is not finite" if not np.isfinite(value) else f"exceeds {FEATURE_LIMIT:g} in magnitude"
+    )
+    raise DataError(
+        f"{_source(events)}{read}: event {event}, feature {name!r} = {value:g} {problem}"
+    )
+
+
 def _dataset(
     events: Events,
     spec: FeatureSpec,
@@ -500,6 +533,7 @@ def compute_features(
     *,
     allow_empty: bool = False,
     rng: np.random.Generator | None = None,
+    first_event: int = 0,
 ) -> Dataset | None:
     """Features of the selected objects, vectorised with awkward and ``vector``.
 
@@ -515,6 +549,8 @@ def compute_features(
     rng:
         Draws of the momentum smearing when ``spec`` has ``smearing > 0`` (default a
         generator seeded with 0); pass one generator to every chunk of a file.
+    first_event:
+        Index of ``events[0]`` in its file (a chunk of a larger file), for messages.
 
     Returns
     -------
@@ -530,7 +566,8 @@ def compute_features(
     DataError
         If no event has every selected object (the message names the source and the
         selector found least often), or if a feature is not finite (e.g. ``eta`` of a
-        particle along the beam).
+        particle along the beam) or exceeds :data:`FEATURE_LIMIT` in magnitude (names the
+        file, the event and the feature).
     """
     spec = parse_spec(spec)
     _empty_check(events)
@@ -542,4 +579,7 @@ def compute_features(
     if spec.smearing > 0:
         objects = _smeared(objects, spec, rng)
     p = _per_object_vectors(objects, spec.n_objects)
-    return _dataset(events, spec, _vector_columns(p, spec), _vector_truth(p), int((~kept).sum()))
+    with np.errstate(invalid="ignore", over="ignore"):  # overflows are named just below
+        columns, truth = _vector_columns(p, spec), _vector_truth(p)
+    _check_finite(events, columns, kept, first_event)
+    return _dataset(events, spec, columns, truth, int((~kept).sum()))

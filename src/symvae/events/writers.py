@@ -1,9 +1,11 @@
 """Export :class:`~symvae.events.store.Events` to LHE, HepMC3, CSV and flat ROOT files.
 
 Small exporters for users and for round-trip tests of the readers
-(:mod:`symvae.events.readers`). Every writer is atomic: it writes ``name.part`` and renames
-it onto ``name``, so a failure leaves no output. Floats are written with 17 significant
-digits, so the readers get the same doubles back. A ``.gz``, ``.bz2`` or ``.xz`` suffix
+(:mod:`symvae.events.readers`). Every writer is atomic
+(:func:`symvae.io.atomic.atomic_path`): it writes under a temporary name and renames it onto
+``name``, so a failure leaves no output; ROOT files have deterministic bytes
+(:func:`symvae.io.root.recreate`). Floats are written with 17 significant digits, so the
+readers get the same doubles back. A ``.gz``, ``.bz2`` or ``.xz`` suffix
 compresses LHE and HepMC3 output.
 
 - :func:`write_lhe`: LHE v3 with an ``<init>`` block and one ``<event>`` per event; the
@@ -17,9 +19,7 @@ compresses LHE and HepMC3 output.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import awkward as ak
@@ -29,25 +29,14 @@ from numpy.typing import NDArray
 from symvae.errors import ConfigError, DataError
 from symvae.events.readers.mapping import open_binary
 from symvae.events.store import Events, first_mismatch
+from symvae.io.atomic import atomic_path
+from symvae.io.root import recreate as recreate_root
 
 __all__ = ["flat_column_names", "write_csv", "write_hepmc3", "write_lhe", "write_root_flat"]
 
 Beams = Sequence[tuple[int, float]]
 DEFAULT_BEAMS: Beams = ((2212, 6500.0), (2212, 6500.0))
 _FLAT_FIELDS = ("E", "px", "py", "pz", "pid", "charge")
-
-
-@contextmanager
-def _atomic(path: str | Path) -> Iterator[Path]:
-    """Yield ``path.part`` to write to; rename it onto ``path`` on success, else remove it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _source(events: Events) -> str:
@@ -121,7 +110,7 @@ def write_csv(path: str | Path, events: Events, n_objects: int) -> None:
         "%d" if n.startswith("pid") else "%.9g" if n.startswith("charge") else "%.17g"
         for n in names
     ]
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         np.savetxt(tmp, data, fmt=fmt, delimiter=",", header=",".join(names), comments="")
 
 
@@ -136,14 +125,11 @@ def write_root_flat(path: str | Path, events: Events, n_objects: int, tree: str 
     DataError
         An event has a different number of particles.
     """
-    import uproot
-
     table = _fixed_table(events, n_objects)
     table["weight"] = events.weight
-    with _atomic(path) as tmp:
-        with uproot.recreate(tmp) as f:
-            f.mktree(tree, {k: v.dtype for k, v in table.items()})
-            f[tree].extend(table)
+    with atomic_path(path) as tmp, recreate_root(tmp) as f:
+        f.mktree(tree, {k: v.dtype for k, v in table.items()})
+        f[tree].extend(table)
 
 
 # --------------------------------------------------------------------------- LHE
@@ -227,7 +213,7 @@ def write_lhe(path: str | Path, events: Events, beams: Beams = DEFAULT_BEAMS) ->
         + (_event_blocks(events) + "\n" if len(events) else "")
         + "</LesHouchesEvents>\n"
     )
-    with _atomic(path) as tmp, open_binary(tmp, "wb", name=Path(path)) as f:
+    with atomic_path(path) as tmp, open_binary(tmp, "wb", name=Path(path)) as f:
         f.write(text.encode())
 
 
@@ -260,7 +246,7 @@ def write_hepmc3(path: str | Path, events: Events, beams: Beams = DEFAULT_BEAMS)
         "pz": np.array([e_a, -e_b]),
         "E": np.array([e_a, e_b]),
     }
-    with _atomic(path) as tmp, open_binary(tmp, "wb", name=Path(path)) as stream:
+    with atomic_path(path) as tmp, open_binary(tmp, "wb", name=Path(path)) as stream:
         with pyhepmc.open(stream, "w") as out:
             for i, k in enumerate(counts):  # pyhepmc builds one event at a time
                 sl = slice(offsets[i], offsets[i + 1])

@@ -83,7 +83,8 @@ class LearnerCurve:
         Validated ridge ``δ = nλ``, and whether the validation optimum was limited by the λ
         grid (bool).
     seconds:
-        Wall-clock time of the fits summed over seeds (s).
+        Wall-clock time of the fits summed over seeds (s); for the log only, not a flat field
+        (result files hold no wall times, so that the same inputs give the same bytes).
     slope, slope_err:
         Slope of log mean risk (mean over seeds: the deterministic equivalent predicts the
         mean) against log n, and its bootstrap (over seeds) standard error; NaN until
@@ -101,7 +102,7 @@ class LearnerCurve:
     risk: NDArray[np.float64]
     delta: NDArray[np.float64]
     edge: NDArray[np.bool_]
-    seconds: float
+    seconds: float = dataclasses.field(metadata={"stored": False})
     slope: float = float("nan")
     slope_err: float = float("nan")
     oracle: NDArray[np.float64] | None = None
@@ -111,9 +112,12 @@ class LearnerCurve:
     asymptotic_slope: float | None = None
 
     def flat_fields(self, learner: str) -> dict[str, Any]:
-        """The fields named as in a curve file: ``risk_<learner>``, ``slope_<learner>_err``…"""
+        """The fields named as in a curve file: ``risk_<learner>``, ``slope_<learner>_err``…
+        (all but ``seconds``)."""
         out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
+            if not field.metadata.get("stored", True):
+                continue
             base, err, _ = field.name.partition("_err")
             out[f"{base}_{learner}{err}"] = getattr(self, field.name)
         return out

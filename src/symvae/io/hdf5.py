@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ import h5py
 import numpy as np
 
 from symvae.errors import DataError
+from symvae.io.atomic import atomic_path
 
 __all__ = ["atomic_h5", "open_h5", "read_json_attr", "write_json_attr", "write_str_list_attr"]
 
@@ -22,17 +22,10 @@ def atomic_h5(path: str | Path) -> Iterator[h5py.File]:
     """Open ``path`` for writing under a temporary name; rename it into place on success.
 
     On any exception the temporary file is removed and an existing ``path`` is untouched,
-    so no reader ever sees a half-written file.
+    so no reader ever sees a half-written file (:func:`symvae.io.atomic.atomic_path`).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with h5py.File(tmp, "w", track_order=True) as f:
-            yield f
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
+        yield f
 
 
 def open_h5(path: str | Path) -> h5py.File:

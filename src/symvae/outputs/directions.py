@@ -291,7 +291,7 @@ class Directions(Layout):
         "json", meaning="the process's directions entry: analytic constraints, expected generators"
     )
     settings_json: dict[str, Any] = attribute("json", meaning="sample sizes, tolerances, α")
-    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and platform")
     baselines: Baselines = group(Baselines)
     constraints: Constraints = group(Constraints)
     tangents: Tangents = group(Tangents)

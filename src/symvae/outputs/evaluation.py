@@ -3,7 +3,8 @@
 Written by :func:`symvae.stages.evaluate` (rule ``evaluate``), one per process and seed; the
 ``collect`` rule gathers a process's evaluations into ``relevance.h5``. L is the latent
 dimension, R the number of relevant directions, d the number of features, M ≤ 2000 the
-stored test events, T the traversal points, E the epochs run.
+stored test events, T the traversal points, E the epochs run. It holds no wall time: the
+training's is in the train rule's benchmark file (``benchmarks/train/<process>/seed<k>.tsv``).
 """
 
 from __future__ import annotations
@@ -95,7 +96,6 @@ class Evaluation(Layout):
     local_dof_twonn: float = attribute("float", meaning="TwoNN dimension of the same cloud")
     best_epoch: int = attribute("int", meaning="epoch of the kept weights")
     epochs_run: int = attribute("int", meaning="epochs trained")
-    train_seconds: float = attribute("float", unit="s", meaning="wall time of the training")
     threshold: float = attribute("float", meaning="relevance threshold")
     relevance: NDArray[np.float64] = dataset(
         "(L,)", meaning="activity Var_x[μ_i(x)] per latent index (unsorted)"

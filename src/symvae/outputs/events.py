@@ -6,13 +6,13 @@ Written by the ``generate_events``, ``merge_events`` and ``ingest_events`` rules
 TTree ``events`` holds one entry per event; a TObjString ``metadata`` holds JSON: the generator
 (``pythia8``, ``rambo``, or the reader's format), its version and settings, the chunks' seeds,
 the cross section ``sigma_pb`` ± ``sigma_err_pb``, event counts, and the input file of
-ingested data.
+ingested data with the counts of unphysical events that ingest left out
+(:mod:`symvae.events.readers.physical`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,9 +25,18 @@ from numpy.typing import NDArray
 
 from symvae.errors import DataError
 from symvae.events.store import PARTICLE_FIELDS, Events
+from symvae.io.atomic import atomic_path
+from symvae.io.root import recreate as recreate_root
 from symvae.outputs.layout import Layout, attribute
 
-__all__ = ["EventsFile", "iterate_events", "read_events", "write_events", "write_events_chunked"]
+__all__ = [
+    "EventsFile",
+    "dropped_at_ingest",
+    "iterate_events",
+    "read_events",
+    "write_events",
+    "write_events_chunked",
+]
 
 TREE = "events"
 PARTICLE = "particle"
@@ -35,6 +44,10 @@ WEIGHT = "weight"
 METADATA = "metadata"
 #: the jagged branches, one per particle field (``particle_px``, ...)
 BRANCHES = [f"{PARTICLE}_{k}" for k in PARTICLE_FIELDS]
+#: key of ``metadata`` (ingested files): unphysical events left out, by reason
+UNPHYSICAL_DROPPED = "unphysical_dropped"
+#: its reasons: a non-finite value; a four-vector with E < |p| beyond the tolerance
+DROP_REASONS = ("non_finite", "E_below_p")
 
 
 @dataclass(kw_only=True)
@@ -53,51 +66,41 @@ class EventsFile(Layout):
     particle_charge: ak.Array = attribute(dtype="float32", unit="e", meaning="charge, jagged")
     weight: NDArray[np.float64] = attribute(dtype="float64", meaning="event weight")
     metadata: dict[str, Any] = attribute("json", meaning="TObjString beside the tree: generator, settings, seeds, σ")  # fmt: skip
+    unphysical_dropped: dict[str, int] | None = attribute("json", name=UNPHYSICAL_DROPPED, optional=True, meaning=f"key of metadata (ingested files): events left out by unphysical.action drop, per reason ({', '.join(DROP_REASONS)})")  # fmt: skip
+
+
+def dropped_at_ingest(non_finite: int, E_below_p: int) -> dict[str, dict[str, int]]:
+    """The metadata entry of an ingested file: events left out per reason (counts)."""
+    return {UNPHYSICAL_DROPPED: dict(zip(DROP_REASONS, (non_finite, E_below_p), strict=True))}
 
 
 def write_events(path: str | Path, events: Events) -> None:
-    """Write ``events`` to a ROOT file at ``path`` (atomically: temporary name, then rename)."""
-    import uproot
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with uproot.recreate(tmp) as f:
-            f.mktree(TREE, {PARTICLE: events.particles.type, WEIGHT: np.float64})
-            f[TREE].extend({PARTICLE: events.particles, WEIGHT: events.weight})
-            f[METADATA] = json.dumps(dict(events.metadata), sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write ``events`` to a ROOT file at ``path`` (atomically: temporary name, then rename;
+    deterministic bytes: fixed TDatime and UUID, :func:`symvae.io.root.recreate`)."""
+    with atomic_path(path) as tmp, recreate_root(tmp) as f:
+        f.mktree(TREE, {PARTICLE: events.particles.type, WEIGHT: np.float64})
+        f[TREE].extend({PARTICLE: events.particles, WEIGHT: events.weight})
+        f[METADATA] = json.dumps(dict(events.metadata), sort_keys=True)
 
 
 def write_events_chunked(
     path: str | Path, chunks: Iterable[Events], metadata: Mapping[str, Any] | None = None
 ) -> int:
     """Write event chunks one after the other into one file (atomically), in the memory of
-    one chunk. ``metadata`` defaults to the first chunk's. Returns the number of events."""
-    import uproot
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
+    one chunk. ``metadata`` defaults to the first chunk's. Returns the number of events.
+    The bytes are deterministic, as those of :func:`write_events`."""
     n = 0
-    try:
-        with uproot.recreate(tmp) as f:
-            meta = None
-            for events in chunks:
-                if meta is None:
-                    meta = dict(metadata if metadata is not None else events.metadata)
-                    f.mktree(TREE, {PARTICLE: events.particles.type, WEIGHT: np.float64})
-                f[TREE].extend({PARTICLE: events.particles, WEIGHT: events.weight})
-                n += len(events)
+    with atomic_path(path) as tmp, recreate_root(tmp) as f:
+        meta = None
+        for events in chunks:
             if meta is None:
-                raise DataError(f"{path}: no event chunks to write")
-            f[METADATA] = json.dumps(meta, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+                meta = dict(metadata if metadata is not None else events.metadata)
+                f.mktree(TREE, {PARTICLE: events.particles.type, WEIGHT: np.float64})
+            f[TREE].extend({PARTICLE: events.particles, WEIGHT: events.weight})
+            n += len(events)
+        if meta is None:
+            raise DataError(f"{path}: no event chunks to write")
+        f[METADATA] = json.dumps(meta, sort_keys=True)
     return n
 
 

@@ -70,7 +70,7 @@ class FeaturesLayout(Layout):
     event_metadata_json: dict[str, Any] | None = attribute(
         "json", meaning="metadata of the event file (collision processes)", optional=True
     )
-    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and platform")
     n_events: int = attribute("int", meaning="number of rows N")
 
 

@@ -4,7 +4,8 @@ Written by :func:`symvae.stages.run_setting` (rule ``invariance_curve``) per set
 ``invariance.settings``, and :func:`symvae.stages.summarize_invariance` (rule
 ``invariance_summary``) for all of them. Learning curves of kernel ridge regression with the
 plain and the group-averaged kernel: S seeds (S_p ≤ S of them for the plain learner), p and q
-training-set sizes. Every dataset carries ``description`` and ``units`` attributes.
+training-set sizes. Every dataset carries ``description`` and ``units`` attributes. Fit times
+are not stored (the same inputs give the same bytes): the ``invariance_curve`` log has them.
 """
 
 from __future__ import annotations
@@ -55,8 +56,6 @@ class Figures(Layout):
     pred_slope_inv: float | None = _figure("finite-n predicted slope, invariant")
     asymptotic_slope_plain: float | None = _figure("−2s/(2s + d)")
     asymptotic_slope_inv: float | None = _figure("−2s/(2s + d_eff)")
-    seconds_plain: float | None = _figure("fit time summed over seeds, plain", "s")
-    seconds_inv: float | None = _figure("fit time summed over seeds, invariant", "s")
 
 
 @dataclass(kw_only=True)
@@ -99,7 +98,7 @@ class Curve(Figures):
     lengthscale: float | None = _scalar("kernel length scale", optional=True)
     continuous: bool = attribute("bool", meaning="the group is continuous")
     setting: dict[str, Any] = attribute("json", meaning="the resolved config entry")
-    provenance: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance: dict[str, Any] = attribute("json", meaning="library versions and platform")
 
 
 @dataclass(kw_only=True)
@@ -135,4 +134,4 @@ class InvarianceSummary(Layout):
         SettingSummary, flat=True, meaning="one per setting"
     )
     settings: list[str] = attribute("str_list", meaning="setting names")
-    provenance: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance: dict[str, Any] = attribute("json", meaning="library versions and platform")

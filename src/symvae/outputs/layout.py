@@ -330,7 +330,7 @@ class Provenance(Layout):
     """What produced a file: the settings the step read and the software that ran it."""
 
     config_json: dict[str, Any] = attribute("json", meaning="the settings this step read")
-    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance_json: dict[str, Any] = attribute("json", meaning="library versions and platform")
 
 
 def _member(g: h5py.Group, item: Item, disk: str, key: Any) -> h5py.HLObject:

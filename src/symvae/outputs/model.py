@@ -3,7 +3,8 @@
 Written by :func:`symvae.stages.train` (rule ``train``), one per process and seed, as a
 ``torch.save`` dict whose keys are the fields of :class:`ModelFile`; it loads with
 ``torch.load(path, weights_only=True)``, or as a :class:`~symvae.vae.TrainedVAE` with
-:func:`load_model`.
+:func:`load_model`. It holds no wall time (the same config and seed give the same bytes); the
+training's time is in the rule's benchmark file ``benchmarks/train/<process>/seed<k>.tsv``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from symvae.vae.train import TrainedVAE
 
 __all__ = ["ModelFile", "load_model", "save_model"]
 
+#: the key of the training's wall time in files written before it left model.pt (ignored)
+_LEGACY_SECONDS = "seconds"
+
 
 @dataclass(kw_only=True)
 class ModelFile(Layout):
@@ -38,13 +42,12 @@ class ModelFile(Layout):
     scaler: dict[str, list[float]] = attribute(meaning="standardization: mean, scale (per feature)")
     history: dict[str, list[float]] = attribute(meaning="per-epoch losses (as in evaluation.h5)")
     best_epoch: int = attribute(meaning="epoch of the kept weights")
-    seconds: float = attribute(unit="s", meaning="wall time of the training")
     resumed_from: int = attribute(
         meaning="epoch a resumed run restarted from (0: fresh)", default=0
     )
     vae_config: dict[str, Any] = attribute(meaning="the VAE settings of the process")
     seed: int = attribute(meaning="training seed")
-    provenance: dict[str, Any] = attribute(meaning="library versions, host, inputs")
+    provenance: dict[str, Any] = attribute(meaning="library versions, platform, inputs")
 
 
 def save_model(
@@ -57,7 +60,6 @@ def save_model(
         scaler=trained.scaler.to_dict(),
         history=trained.history,
         best_epoch=trained.best_epoch,
-        seconds=trained.seconds,
         resumed_from=trained.resumed_from,
         vae_config={**trained.config.__dict__, "hidden": list(trained.config.hidden)},
         seed=trained.seed,
@@ -72,6 +74,7 @@ def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
     path = Path(path)
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
+        payload.pop(_LEGACY_SECONDS, None)
         record = ModelFile(**payload)
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found") from None
@@ -93,6 +96,5 @@ def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
         seed=int(record.seed),
         history={k: list(v) for k, v in record.history.items()},
         best_epoch=int(record.best_epoch),
-        seconds=float(record.seconds),
         resumed_from=int(record.resumed_from),
     )

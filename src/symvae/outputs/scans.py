@@ -122,5 +122,5 @@ class Scan(Layout):
     values: NDArray[np.float64] = dataset("(P,)", meaning="the values of the parameter")
     values_parameter: str = attribute("str", name="parameter", on="values", meaning="parameter")
     settings: dict[str, Any] = attribute("json", meaning="the scan's resolved settings")
-    provenance: dict[str, Any] = attribute("json", meaning="library versions and host")
+    provenance: dict[str, Any] = attribute("json", meaning="library versions and platform")
     processes: dict[str, ScanProcess] = members(ScanProcess, flat=True, meaning="one per process")

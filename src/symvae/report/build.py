@@ -20,8 +20,9 @@ an A4-landscape PDF with
    features),
 8. given invariance curve files, their table and one page of curves per setting.
 
-The PDF carries no creation date, so the same inputs give a byte-identical file. It is
-written to a temporary name next to the target and renamed when complete; on any error
+The PDF carries no creation date, so the same inputs give a byte-identical file (the
+overview PNG no software tag, likewise). Both are written under a temporary name next to
+the target and renamed when complete (:func:`symvae.io.atomic.atomic_path`); on any error
 the temporary file is removed and nothing is left at the target path.
 """
 
@@ -39,6 +40,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from symvae.errors import DataError
+from symvae.io.atomic import atomic_path
 from symvae.outputs.directions import Directions
 from symvae.outputs.invariance import Curve
 from symvae.outputs.scans import Scan
@@ -81,7 +83,7 @@ def build_report(
     relevance_paths : mapping of str to path-like
         ``results/<process>/relevance.h5`` for every process listed in the summary.
     out_pdf : path-like
-        Target PDF. Written to ``<name>.part`` in the same folder and renamed when
+        Target PDF. Written under a temporary name in the same folder and renamed when
         complete; an existing file is replaced.
     feature_paths : mapping of str to path-like, optional
         ``results/<process>/features.h5`` of event processes. Every process of the
@@ -149,9 +151,7 @@ def build_report(
         if summary.groups[n].compare_to and summary.groups[n].compare_to in summary.groups
     ]
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    try:
+    with atomic_path(out) as tmp:
         with style_context(), PdfPages(tmp, metadata={"CreationDate": None}) as pdf:
 
             def emit(fig: Figure) -> None:
@@ -181,10 +181,6 @@ def build_report(
             if invariance is not None:
                 for fig in invariance_pages(invariance):
                     emit(fig)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def plot_overview(relevance_path: PathLike, out_png: PathLike) -> None:
@@ -199,9 +195,7 @@ def plot_overview(relevance_path: PathLike, out_png: PathLike) -> None:
     rel = _read_relevance(path, path.parent.name)
     process, relevance, threshold = rel.process, rel.relevance, rel.threshold
     theory, dof, local = rel.theory_relevance, rel.dof_expected, rel.local_dof
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part.png")
-    try:
+    with atomic_path(out) as tmp:
         with style_context():
             fig = Figure(figsize=(18.0, 4.8))
             gs = fig.add_gridspec(
@@ -243,7 +237,3 @@ def plot_overview(relevance_path: PathLike, out_png: PathLike) -> None:
                     ax.set_axis_off()
                     ax.text(0.5, 0.5, "no relevant direction", ha="center", transform=ax.transAxes)
             fig.savefig(tmp, dpi=100, format="png", metadata={"Software": None})
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

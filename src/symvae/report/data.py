@@ -24,6 +24,7 @@ import numpy as np
 
 from symvae.errors import DataError
 from symvae.outputs.evaluation import Evaluation
+from symvae.outputs.events import UNPHYSICAL_DROPPED
 from symvae.outputs.features import read_features
 from symvae.outputs.layout import Layout
 from symvae.outputs.relevance import Relevance
@@ -151,6 +152,7 @@ class _Features:
     n_events: int
     split_counts: dict[str, int] | None
     n_nonfinite: int
+    unphysical_dropped: dict[str, int] | None = None  # events left out at ingest, by reason
 
 
 def _read_features(path: Path, process: str) -> _Features:
@@ -179,6 +181,7 @@ def _read_features(path: Path, process: str) -> _Features:
         n_events=int(x.shape[0]),
         split_counts=split_counts,
         n_nonfinite=int(np.count_nonzero(~np.isfinite(x))),
+        unphysical_dropped=(ff.layout.event_metadata_json or {}).get(UNPHYSICAL_DROPPED),
     )
 
 

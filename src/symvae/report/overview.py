@@ -52,7 +52,9 @@ _HOW_TO_READ = (
     "a trustworthy count does not depend on the threshold —, the training history and a "
     "per-seed table), the latent space of the first seed (latent means coloured by a "
     "generating variable, and latent traversals decoded in physical units) and, for event "
-    "samples, histograms of the input features.",
+    "samples, histograms of the input features. Wall times are in no result file, so that "
+    "the same inputs give the same bytes; Snakemake records each job's in "
+    "results/benchmarks/<rule>/.",
 )
 
 

@@ -63,7 +63,6 @@ def evaluate(spec: ProcessSpec, features: str | Path, model: str | Path, out: st
         local_dof_twonn=twonn,
         best_epoch=trained.best_epoch,
         epochs_run=len(trained.history.get("epoch", [])),
-        train_seconds=trained.seconds,
         threshold=threshold,
         relevance=rel.activity,
         posterior_width=rel.posterior_width,

@@ -13,7 +13,13 @@ import numpy as np
 from symvae.config import ProcessSpec
 from symvae.errors import ConfigError
 from symvae.events.store import Events
-from symvae.outputs.events import iterate_events, read_events, write_events, write_events_chunked
+from symvae.outputs.events import (
+    dropped_at_ingest,
+    iterate_events,
+    read_events,
+    write_events,
+    write_events_chunked,
+)
 from symvae.provenance import provenance
 
 __all__ = ["chunk_sizes", "generate_event_chunk", "ingest_events", "merge_events"]
@@ -87,10 +93,20 @@ def _chunk_metadata(path: str | Path) -> dict[str, Any]:
 
 
 def ingest_events(spec: ProcessSpec, out: str | Path, base_dir: str | Path | None = None) -> Path:
-    """Read a user's ROOT/LHE/HepMC3/CSV file with the config's mapping into the event store."""
-    from symvae.events.readers import read_events_from
+    """Read a user's ROOT/LHE/HepMC3/CSV file with the config's mapping into the event store.
 
-    events = read_events_from(spec.events or {}, Path(base_dir) if base_dir else None)
-    meta = {**events.metadata, "process": spec.name, "provenance": provenance()}
+    Unphysical events (a non-finite value, a four-vector with E < |p|) are refused or, with
+    ``events.unphysical.action: drop``, left out; the metadata keep their counts per reason.
+    """
+    from symvae.events.readers import ingest_file
+
+    read = ingest_file(spec.events or {}, Path(base_dir) if base_dir else None)
+    events, dropped = read.events, read.dropped
+    meta = {
+        **events.metadata,
+        **dropped_at_ingest(dropped.non_finite, dropped.E_below_p),
+        "process": spec.name,
+        "provenance": provenance(),
+    }
     write_events(out, Events(events.particles, events.weight, meta))
     return Path(out)

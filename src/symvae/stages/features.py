@@ -58,8 +58,8 @@ def make_event_features(
             if seen == 0:
                 meta = {k: v for k, v in events.metadata.items() if k != "provenance"}
                 attrs["event_metadata"] = meta
+            ds = compute_features(events, feature_spec, allow_empty=True, rng=rng, first_event=seen)
             seen += len(events)
-            ds = compute_features(events, feature_spec, allow_empty=True, rng=rng)
             if ds is None:
                 skipped[0] += len(events)
             else:

@@ -10,7 +10,6 @@ Files are written under a temporary name and renamed, so a kill never leaves a t
 from __future__ import annotations
 
 import hashlib
-import os
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from symvae.config import VAEConfig
+from symvae.io.atomic import atomic_path
 
 __all__ = ["atomic_torch_save", "fingerprint", "load_checkpoint", "save_checkpoint"]
 
@@ -35,15 +35,14 @@ def fingerprint(cfg: VAEConfig, seed: int, *arrays: np.ndarray) -> str:
 
 
 def atomic_torch_save(path: str | Path, obj: Any) -> None:
-    """``torch.save`` to ``<path>.part``, then rename: readers never see a torn file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
+    """``torch.save`` under a temporary name, then rename: readers never see a torn file.
+
+    The temporary file has ``path``'s name (:func:`symvae.io.atomic.atomic_path`): torch
+    prefixes the archive's entries with the name's stem, so the bytes are those of a direct
+    ``torch.save(obj, path)``, the same in every run.
+    """
+    with atomic_path(path) as tmp:
         torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:

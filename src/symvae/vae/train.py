@@ -34,6 +34,8 @@ class TrainedVAE:
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
     seconds: float = 0.0
+    """Wall time of the training (s), resumed runs included; in memory only (``model.pt``
+    holds no time; 0.0 for a loaded model)."""
     resumed_from: int = 0
     """The epoch of the checkpoint the run resumed from (0: started from scratch)."""
 

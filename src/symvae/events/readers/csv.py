@@ -3,7 +3,9 @@
 The first line is the header of column names; every further non-blank line is one event
 with the same number of comma-separated numeric fields (no quoted fields). Spec keys:
 ``source: csv``, ``path``, ``objects`` (object mappings over columns, one particle each
-per event), optional ``weight`` (a column) and ``max_events``.
+per event), optional ``weight`` (a column), ``max_events`` and ``unphysical``
+(:mod:`symvae.events.readers.physical`). Messages name a value by its line in the file (the
+header is line 1), its event (0-based, blank lines skipped) and its column.
 """
 
 from __future__ import annotations
@@ -20,26 +22,39 @@ from symvae.events.readers.mapping import (
     check_keys,
     existing_file,
     flat_events,
+    object_checks,
     parse_max_events,
     parse_objects,
     resolve_components,
     spec_metadata,
     to_four_momenta,
 )
+from symvae.events.readers.physical import (
+    SPEC_KEY,
+    Ingested,
+    Values,
+    parse_unphysical,
+    screen,
+)
 from symvae.events.store import Events
 
 __all__ = ["SPEC_KEYS", "read_csv"]
 
-SPEC_KEYS = ("source", "path", "objects", "weight", "max_events")
+SPEC_KEYS = ("source", "path", "objects", "weight", "max_events", SPEC_KEY)
 DELIMITER = ","
 
 
 def _lines(path: Path) -> tuple[list[str], NDArray[np.str_], NDArray[np.int64]]:
     """``(header names, data lines (m,), their 1-based line numbers (m,))``, blanks dropped."""
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not a text CSV file ({err})") from None
+        line = raw.count(b"\n", 0, err.start) + 1
+        where = "the header" if line == 1 else f"line {line}"
+        raise DataError(
+            f"{path}: not a text CSV file: {where} has byte {raw[err.start]:#04x}, not UTF-8"
+        ) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise DataError(f"{path}: no header line (file is empty or starts with a blank line)")
@@ -71,7 +86,8 @@ def _check_field_counts(
     bad = np.flatnonzero(fields != width)
     if bad.size:
         raise DataError(
-            f"{path}: line {lines[bad[0]]} has {fields[bad[0]]} fields, the header has {width}"
+            f"{path}: line {lines[bad[0]]} (event {bad[0]}) has {fields[bad[0]]} fields, "
+            f"the header has {width}"
         )
 
 
@@ -95,19 +111,21 @@ def _parse(
                     float(cell)
                 except ValueError:
                     raise DataError(
-                        f"{path}: column {name!r}, line {lines[i]}: {str(cell)!r} is not a number"
+                        f"{path}: line {lines[i]} (event {i}), column {name!r}: "
+                        f"{str(cell)!r} is not a number"
                     ) from None
     raise DataError(f"{path}: could not parse the numeric columns {', '.join(names)}")
 
 
-def read_csv(path: Path, spec: Mapping[str, Any]) -> Events:
+def read_csv(path: Path, spec: Mapping[str, Any]) -> Ingested:
     """Events of a CSV file (``path``, already resolved) as ``spec`` describes (module docstring):
-    ``n`` events (data lines), each with ``len(objects)`` particles in that order.
+    ``n`` events (data lines), each with ``len(objects)`` particles in that order, less the
+    unphysical ones that ``unphysical.action: drop`` leaves out.
 
     Like every reader of :data:`symvae.events.readers.READERS`, it raises ``ConfigError`` for a
     malformed spec and ``DataError`` naming the file for bad data: here a missing or empty file,
     a missing column, a line with the wrong number of fields, a non-numeric cell (with its
-    column and line) or a non-finite momentum.
+    column and line) or, unless dropped, an unphysical event (a non-finite value, E < |p|).
     """
     check_keys(spec, SPEC_KEYS)
     objects = parse_objects(spec)
@@ -115,6 +133,7 @@ def read_csv(path: Path, spec: Mapping[str, Any]) -> Events:
     if weight_name is not None and (not isinstance(weight_name, str) or not weight_name):
         raise ConfigError(f"'weight' must be a column name, got {weight_name!r}")
     stop = parse_max_events(spec)
+    rule = parse_unphysical(spec)
     wanted = list(dict.fromkeys([c for m in objects for c in m.columns] + [weight_name or ""]))
     wanted = [w for w in wanted if w]
 
@@ -125,19 +144,30 @@ def read_csv(path: Path, spec: Mapping[str, Any]) -> Events:
     table = _parse(rows, lines, idx, wanted, path) if wanted else np.empty((len(rows), 0))
     columns = {name: table[:, j] for j, name in enumerate(wanted)}
 
+    def locate(i: int) -> str:
+        return f"line {lines[i]} (event {i})"
+
     def describe(col: str, i: int) -> str:
-        return f"column {col!r}, line {lines[i]}"
+        return f"{locate(i)}, column {col!r}"
 
     n, source = len(rows), str(path)
-    per_object = [
-        to_four_momenta(resolve_components(m, columns.__getitem__, n, source, describe))
-        for m in objects
-    ]
-    counts, cols = flat_events(per_object)
+    event = np.arange(n, dtype=np.int64)
+    checks, vectors, per_object = [], [], []
+    for m in objects:
+        resolved = resolve_components(m, columns.__getitem__, n, source, describe)
+        momenta = to_four_momenta(resolved)
+        values, four = object_checks(m, resolved, momenta, event, describe, locate)
+        checks += values
+        vectors.append(four)
+        per_object.append(momenta)
     weight = None
     if weight_name is not None:
         weight = columns[weight_name]
-        bad = np.flatnonzero(~np.isfinite(weight))
-        if bad.size:
-            raise DataError(f"{path}: {describe(weight_name, int(bad[0]))} (weight) is not finite")
-    return Events.from_arrays(counts, cols, weight, spec_metadata(spec, path, "csv"))
+        checks.append(Values(weight, event, lambda i: f"{describe(weight_name, i)} (weight)"))
+    keep, dropped = screen(source, n, rule, checks, vectors)
+    if dropped.total:
+        per_object = [{k: v[keep] for k, v in o.items()} for o in per_object]
+        weight = None if weight is None else weight[keep]
+    counts, cols = flat_events(per_object)
+    events = Events.from_arrays(counts, cols, weight, spec_metadata(spec, path, "csv"))
+    return Ingested(events, dropped)

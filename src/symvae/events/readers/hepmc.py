@@ -2,7 +2,9 @@
 
 Spec keys: ``source: hepmc``, ``path`` (``.gz``, ``.bz2``, ``.xz``, ``.zst`` are
 decompressed), optional ``select`` (``status``: list of status codes to keep, default
-``[1]``, the final state; ``pid``: list of PDG ids, default all) and ``max_events``.
+``[1]``, the final state; ``pid``: list of PDG ids, default all), ``max_events`` and
+``unphysical`` (:mod:`symvae.events.readers.physical`: the selected particles' momenta and
+the weight are screened).
 Momenta are converted to GeV whatever the file's unit; the event weight is the first
 weight of each event (1 if none); the charge follows from the PDG id. pyhepmc only reads
 event by event, so this reader loops over events in Python.
@@ -18,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import lzma
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +33,20 @@ import numpy as np
 from symvae.errors import DataError
 from symvae.events.readers.mapping import (
     SELECT_SPEC_KEYS,
+    Selection,
     charge_from_pid,
     describe_error,
+    nth_line,
     open_binary,
     parse_selection,
     spec_metadata,
+)
+from symvae.events.readers.physical import (
+    FourVectors,
+    Ingested,
+    Values,
+    parse_unphysical,
+    screen,
 )
 from symvae.events.store import Events
 
@@ -57,14 +70,66 @@ def _format(path: Path) -> str:
     raise DataError(f"{path}: not a HepMC ASCII file (no HepMC::Asciiv3 or IO_GenEvent header)")
 
 
-def _scan(path: Path) -> tuple[int, bool]:
-    """``(number of event records (lines starting 'E '), whether the end footer is there)``."""
-    count, edge, end = 0, b"\n", b""
+#: a particle line holding a character that is not part of a decimal number
+_SUSPECT = re.compile(rb"^P [^\n]*[^0-9eE+\-. \t\r\n][^\n]*$", re.MULTILINE)
+#: fields of a particle line, by format (for messages)
+_P_FIELDS = {
+    "hepmc3": ("P", "id", "parent", "pid", "px", "py", "pz", "E", "m", "status"),
+    "hepmc2": ("P", "barcode", "pid", "px", "py", "pz", "E", "m", "status", "theta", "phi"),
+}
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one pass over the file finds: event records (lines ``E ...``), whether the
+    ``END_EVENT_LISTING`` footer is there, and the first particle field that is not a number
+    as ``(event, line, field number, text)``."""
+
+    events: int
+    footer: bool
+    bad_field: tuple[int, int, int, bytes] | None
+
+
+def _first_bad_field(body: bytes) -> tuple[int, int, bytes] | None:
+    """``(offset of its line, field number, text)`` of the first non-numeric field of a
+    particle line in ``body`` (whole lines); ``nan``/``inf`` count as numbers here (the
+    screening of :mod:`~symvae.events.readers.physical` handles them)."""
+    for match in _SUSPECT.finditer(body):
+        for k, token in enumerate(match.group().split()[1:], start=1):
+            try:
+                float(token)
+            except ValueError:
+                return match.start(), k, token
+    return None
+
+
+def _scan(path: Path) -> _Scan:
+    """One pass over the file in chunks of 16 MiB (see :class:`_Scan`)."""
+    count, lines, carry, end = 0, 0, b"", b""
+    bad: tuple[int, int, int, bytes] | None = None
     with open_binary(path) as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
-            count += (edge + chunk).count(b"\nE ")  # edge is too short to hold a match
-            edge, end = (edge + chunk)[-2:], (end + chunk)[-256:]
-    return count, b"END_EVENT_LISTING" in end
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            body, carry = block[:cut], block[cut:]
+            if bad is None and (found := _first_bad_field(body)) is not None:
+                at, k, token = found
+                event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
+                bad = (event, lines + body.count(b"\n", 0, at) + 1, k, token)
+            count += (b"\n" + body).count(b"\nE ")
+            lines += body.count(b"\n")
+            end = (end + chunk)[-256:]
+    if carry:  # a last line without a newline
+        if bad is None and (found := _first_bad_field(carry)) is not None:
+            bad = (count - int(not carry.startswith(b"E ")), lines + 1, found[1], found[2])
+        count += int(carry.startswith(b"E "))
+    return _Scan(count, b"END_EVENT_LISTING" in end, bad)
+
+
+def _record_line(path: Path, index: int) -> str:
+    """``"event 15 (E record at line 1234)"``: event ``index`` (0-based) and its line."""
+    line = nth_line(path, index, lambda text: text.startswith(b"E "))
+    return f"event {index}" + (f" (E record at line {line})" if line is not None else "")
 
 
 @contextlib.contextmanager
@@ -103,13 +168,17 @@ def _run_metadata(event: Any) -> dict[str, Any]:
 
 
 def _loop(
-    path: Path, fmt: str, statuses: tuple[int, ...], pids: tuple[int, ...] | None, stop: int | None
-) -> tuple[list[dict[str, np.ndarray]], list[float], dict[str, Any]]:
-    """Per event: the selected particles' columns, the weight; plus run metadata."""
+    path: Path,
+    fmt: str,
+    sel: Selection,
+    parts: list[dict[str, np.ndarray]],
+    weights: list[float],
+) -> dict[str, Any]:
+    """Append per event the selected particles' columns to ``parts`` and the weight to
+    ``weights`` (so a failure knows how far it got); returns the run metadata."""
     import pyhepmc
 
-    parts: list[dict[str, np.ndarray]] = []
-    weights: list[float] = []
+    statuses, pids, stop = sel.statuses, sel.pids, sel.max_events
     units: set[str] = set()
     last = None
     with pyhepmc.open(path, format=fmt) as f:
@@ -128,6 +197,7 @@ def _loop(
                     "pz": a.pz[keep],
                     "E": a.e[keep],
                     "pid": a.pid[keep],
+                    "id": a.id[keep],
                 }
             )
             w = event.weights
@@ -135,36 +205,54 @@ def _loop(
             last = event
             if stop is not None and len(parts) >= stop:
                 break
-    meta = {"momentum_units_in_file": sorted(units), **(_run_metadata(last) if last else {})}
-    return parts, weights, meta
+    return {"momentum_units_in_file": sorted(units), **(_run_metadata(last) if last else {})}
 
 
-def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
+def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Ingested:
     """The selected particles of a HepMC ASCII file (``path``, already resolved; ``spec`` as in
     the module docstring): one event per record with the particles whose status and pid pass
-    ``select``, in file order; momenta in GeV. ``DataError`` for a missing, empty, truncated or
-    corrupt file, or one without events.
+    ``select``, in file order; momenta in GeV; ``unphysical.action: drop`` leaves unphysical
+    events out. ``DataError`` for a missing, empty, truncated or corrupt file, one without
+    events or, unless dropped, an unphysical event (named by its index, the line of its
+    ``E`` record and the particle's HepMC id).
     """
     path, sel = parse_selection(spec, path)
-    statuses, pids, stop = sel.statuses, sel.pids, sel.max_events
+    rule = parse_unphysical(spec)
     fmt = _format(path)
+    parts: list[dict[str, np.ndarray]] = []
+    weights: list[float] = []
     with _captured_stderr() as hepmc_said:
         try:
-            parts, weights, run_meta = _loop(path, fmt, statuses, pids, stop)
+            run_meta = _loop(path, fmt, sel, parts, weights)
         except (OSError, RuntimeError, ValueError) as err:
-            raise DataError(f"{path}: cannot read HepMC events ({describe_error(err)})") from None
-    if stop is None or len(parts) < stop:
-        expected, footer = _scan(path)
-        if len(parts) < expected:
+            raise DataError(
+                f"{path}: cannot read HepMC {_record_line(path, len(parts))} "
+                f"({describe_error(err)})"
+            ) from None
+    try:
+        scan = _scan(path)
+    except Exception as err:  # a corrupt compressed stream
+        raise DataError(f"{path}: cannot read ({describe_error(err)})") from None
+    if scan.bad_field is not None and (scan.bad_field[0] < len(parts) or len(parts) < scan.events):
+        event, line, k, token = scan.bad_field
+        names = _P_FIELDS[fmt]
+        name = f" ({names[k]})" if k < len(names) else ""
+        where = f"event {event}" if event >= 0 else "before the first event"
+        raise DataError(
+            f"{path}: corrupt HepMC file: line {line} ({where}), particle field {k}{name}: "
+            f"{token.decode(errors='replace')!r} is not a number"
+        )
+    if sel.max_events is None or len(parts) < sel.max_events:
+        if len(parts) < scan.events:
             said = f" (HepMC3: {hepmc_said[0]})" if hepmc_said else ""
             raise DataError(
-                f"{path}: corrupt or truncated HepMC file: event record {len(parts)} of "
-                f"{expected} could not be parsed{said}"
+                f"{path}: corrupt or truncated HepMC file: {_record_line(path, len(parts))} "
+                f"of {scan.events} could not be parsed{said}"
             )
-        if not footer:
+        if not scan.footer:
             raise DataError(
                 f"{path}: corrupt or truncated HepMC file: no END_EVENT_LISTING line after "
-                f"{expected} events"
+                f"{scan.events} events"
             )
     if not parts:
         raise DataError(f"{path}: no events")
@@ -172,6 +260,24 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
         print(f"HepMC3: {line}", file=sys.stderr)
     counts = np.array([len(p["px"]) for p in parts], dtype=np.int64)
     columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    ids = columns.pop("id")
+    weight = np.asarray(weights, dtype=np.float64)
+    n = len(parts)
+    events = np.arange(n, dtype=np.int64)
+    of_particle = np.repeat(events, counts)
+
+    def locate(e: int) -> str:
+        return _record_line(path, e)
+
+    def particle(j: int) -> str:
+        return f"{locate(int(of_particle[j]))}, particle {ids[j]} (pid {columns['pid'][j]})"
+
+    four = FourVectors(*(columns[c] for c in ("px", "py", "pz", "E")), of_particle, particle)
+    checks = [Values(weight, events, lambda e: f"{locate(e)}, weight")]
+    kept, dropped = screen(str(path), n, rule, checks, [four])
+    if dropped.total:
+        columns = {k: v[kept[of_particle]] for k, v in columns.items()}
+        counts, weight = counts[kept], weight[kept]
     columns["charge"] = charge_from_pid(columns["pid"])
     meta = {
         **spec_metadata(spec, path, "hepmc"),
@@ -179,6 +285,6 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Events:
         **run_meta,
         "weight": (run_meta.get("weight_names") or ["first event weight"])[0],
         "select": sel.describe(),
-        "n_events": len(parts),
+        "n_events": len(counts),
     }
-    return Events.from_arrays(counts, columns, np.asarray(weights), meta)
+    return Ingested(Events.from_arrays(counts, columns, weight, meta), dropped)

@@ -33,6 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from symvae.errors import ConfigError, DataError
+from symvae.events.readers.physical import SPEC_KEY as UNPHYSICAL_KEY
+from symvae.events.readers.physical import FourVectors, Values
 
 __all__ = [
     "COMPONENTS",
@@ -42,6 +44,8 @@ __all__ = [
     "describe_error",
     "existing_file",
     "flat_events",
+    "nth_line",
+    "object_checks",
     "open_binary",
     "parse_jagged",
     "parse_max_events",
@@ -142,7 +146,7 @@ def existing_file(path: Path) -> Path:
 def open_binary(path: Path, mode: str = "rb", name: Path | None = None) -> Iterator[IO[bytes]]:
     """Open ``path`` for binary reading or writing, (de)compressing by the suffix of ``name``.
 
-    ``name`` defaults to ``path``; writers pass the final name while writing ``name.part``.
+    ``name`` defaults to ``path``; writers pass the final name while writing a temporary file.
     Suffixes ``.gz``, ``.bz2``, ``.xz``, ``.zst``/``.zstd`` select the compression.
     """
     suffix = (name or path).suffix.lower()
@@ -162,6 +166,23 @@ def open_binary(path: Path, mode: str = "rb", name: Path | None = None) -> Itera
         handle = open(path, mode)
     with handle:
         yield handle
+
+
+def nth_line(path: Path, index: int, match: Callable[[bytes], bool]) -> int | None:
+    """The number (1-based) of the ``index``-th (0-based) line of ``path`` for which
+    ``match(line)`` holds, e.g. the ``<event>`` tag of an event, for messages; ``None`` when
+    the file has fewer or cannot be read (the caller is already reporting an error)."""
+    seen = -1
+    try:
+        with open_binary(path) as f:
+            for number, line in enumerate(f, start=1):
+                if match(line):
+                    seen += 1
+                    if seen == index:
+                        return number
+    except Exception:  # a corrupt compressed stream: the message goes without a line
+        return None
+    return None
 
 
 def parse_max_events(spec: Mapping[str, Any]) -> int | None:
@@ -292,6 +313,9 @@ def resolve_components(
 ) -> dict[str, NDArray[np.float64]]:
     """Fetch every component of ``mapping`` as a float64 array of shape ``(size,)``.
 
+    Non-finite values are left in place: :func:`object_checks` hands them to the screening
+    of :mod:`symvae.events.readers.physical`, which refuses or drops their events.
+
     Parameters
     ----------
     mapping
@@ -303,26 +327,23 @@ def resolve_components(
     source
         The file, for messages.
     describe
-        ``(column, index) → "branch 'px1', entry 7"``-style location for messages.
+        ``(column, index) → "entry 7, branch 'px1'"``-style location for messages.
 
     Raises
     ------
     DataError
-        A component has NaN or inf values (names component, column and first position),
-        or a ``pid`` column holds non-integer values.
+        A ``pid`` column holds finite values that are not integer PDG ids (names the
+        column and the first position).
     """
     out: dict[str, NDArray[np.float64]] = {}
     for key, value in mapping.components.items():
         if isinstance(value, str):
             arr = np.asarray(lookup(value), dtype=np.float64)
-            bad = np.flatnonzero(~np.isfinite(arr))
-            if bad.size:
-                raise DataError(
-                    f"{source}: {describe(value, int(bad[0]))} ({mapping.where}.{key}) is "
-                    f"{arr[bad[0]]}; {bad.size} non-finite value(s) in all"
-                )
             if key == "pid":
-                frac = np.flatnonzero(arr != np.round(arr))
+                with np.errstate(invalid="ignore"):
+                    frac = np.flatnonzero(
+                        np.isfinite(arr) & ((arr != np.round(arr)) | (np.abs(arr) >= 2**31))
+                    )
                 if frac.size:
                     raise DataError(
                         f"{source}: {describe(value, int(frac[0]))} ({mapping.where}.pid) is "
@@ -332,6 +353,47 @@ def resolve_components(
             arr = np.full(size, float(value))
         out[key] = arr
     return out
+
+
+def object_checks(
+    mapping: ObjectMapping,
+    resolved: Mapping[str, NDArray[np.float64]],
+    momenta: Mapping[str, NDArray[Any]],
+    event: NDArray[np.int64],
+    describe: Callable[[str, int], str],
+    locate: Callable[[int], str],
+) -> tuple[list[Values], FourVectors]:
+    """What the screening (:func:`symvae.events.readers.physical.screen`) checks of one
+    object: every column it reads (``resolved``, from :func:`resolve_components`) and its
+    four-momenta (``momenta``, from :func:`to_four_momenta`, GeV).
+
+    ``event`` ``(m,)`` gives the event of each entry; ``describe(column, i)`` and
+    ``locate(i)`` say where entry ``i`` is, with and without a column.
+    """
+    values = [
+        Values(
+            resolved[key],
+            event,
+            lambda i, col=col, key=key: f"{describe(col, i)} ({mapping.where}.{key})",
+        )
+        for key, col in mapping.components.items()
+        if isinstance(col, str)
+    ]
+    energy = mapping.components.get("E")
+    if isinstance(energy, str):
+
+        def where(i: int) -> str:
+            return f"{describe(energy, i)} ({mapping.where})"
+    else:
+
+        def where(i: int) -> str:
+            return f"{locate(i)}, {mapping.where}"
+
+    computed = mapping.system == "collider" or not isinstance(energy, str)
+    vectors = FourVectors(
+        momenta["px"], momenta["py"], momenta["pz"], momenta["E"], event, where, computed
+    )
+    return values, vectors
 
 
 def to_four_momenta(values: Mapping[str, NDArray[np.float64]]) -> dict[str, NDArray[Any]]:
@@ -345,23 +407,25 @@ def to_four_momenta(values: Mapping[str, NDArray[np.float64]]) -> dict[str, NDAr
     dict
         ``px, py, pz, E`` (float64, GeV), ``pid`` (int32), ``charge`` (float32), each ``(m,)``.
     """
-    if "px" in values:
-        px, py, pz = values["px"], values["py"], values["pz"]
-    else:
-        pt, eta, phi = values["pt"], values["eta"], values["phi"]
-        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
-    if "E" in values:
-        energy = values["E"]
-    else:
-        energy = np.sqrt(px * px + py * py + pz * pz + values["mass"] ** 2)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite values are screened
+        if "px" in values:
+            px, py, pz = values["px"], values["py"], values["pz"]
+        else:
+            pt, eta, phi = values["pt"], values["eta"], values["phi"]
+            px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+        if "E" in values:
+            energy = values["E"]
+        else:
+            energy = np.sqrt(px * px + py * py + pz * pz + values["mass"] ** 2)
     zeros = np.zeros_like(px)
+    pid, charge = (np.asarray(values.get(k, zeros), dtype=np.float64) for k in ("pid", "charge"))
     return {
         "px": px,
         "py": py,
         "pz": pz,
         "E": energy,
-        "pid": np.asarray(values.get("pid", zeros)).astype(np.int32),
-        "charge": np.asarray(values.get("charge", zeros)).astype(np.float32),
+        "pid": np.where(np.isfinite(pid), pid, 0).astype(np.int32),
+        "charge": np.where(np.isfinite(charge), charge, 0).astype(np.float32),
     }
 
 
@@ -391,7 +455,7 @@ def charge_from_pid(pid: NDArray[np.integer]) -> NDArray[np.float32]:
 
 
 #: Keys of the readers that select particles by status and pid (``lhe``, ``hepmc``).
-SELECT_SPEC_KEYS = ("source", "path", "select", "max_events")
+SELECT_SPEC_KEYS = ("source", "path", "select", "max_events", UNPHYSICAL_KEY)
 
 
 @dataclass(frozen=True)

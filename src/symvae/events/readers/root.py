@@ -3,8 +3,10 @@
 Spec keys: ``source: root``, ``path``, ``tree`` (optional when the file has one TTree),
 exactly one of ``objects`` (a list of object mappings over flat branches, one particle
 each per event) or ``jagged`` (one object mapping over jagged branches, e.g. NanoAOD's
-``Muon_pt``), and optional ``weight`` (a flat branch) and ``max_events``. Only the named
-branches are read.
+``Muon_pt``), and optional ``weight`` (a flat branch), ``max_events`` and ``unphysical``
+(:mod:`symvae.events.readers.physical`). Only the named branches are read. Messages name a
+value by its entry (the event, 0-based), with jagged branches its particle in the entry, and
+its branch.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from symvae.events.readers.mapping import (
     describe_error,
     existing_file,
     flat_events,
+    object_checks,
     parse_jagged,
     parse_max_events,
     parse_objects,
@@ -31,11 +34,19 @@ from symvae.events.readers.mapping import (
     spec_metadata,
     to_four_momenta,
 )
+from symvae.events.readers.physical import (
+    SPEC_KEY,
+    FourVectors,
+    Ingested,
+    Values,
+    parse_unphysical,
+    screen,
+)
 from symvae.events.store import Events
 
 __all__ = ["SPEC_KEYS", "read_root"]
 
-SPEC_KEYS = ("source", "path", "tree", "objects", "jagged", "weight", "max_events")
+SPEC_KEYS = ("source", "path", "tree", "objects", "jagged", "weight", "max_events", SPEC_KEY)
 TREE_CLASSES = ("TTree", "TNtuple", "TNtupleD")
 
 
@@ -63,6 +74,9 @@ def _find_tree(file: Any, name: str | None, path: Path) -> Any:
                 f"set 'tree'; the file has TTrees {', '.join(map(repr, trees)) or '(none)'}"
             )
         name = trees[0]
+    other = {k.rsplit(";", 1)[0]: c for k, c in file.classnames().items()}
+    if name not in trees and name in other:
+        raise DataError(f"{path}: {name!r} is a {other[name]}, not a TTree")
     if name not in trees:
         raise DataError(
             f"{path}: no TTree {name!r} (TTrees in the file: "
@@ -112,6 +126,7 @@ def _read_branches(
     tree_name = spec.get("tree")
     if tree_name is not None and not isinstance(tree_name, str):
         raise ConfigError(f"'tree' must be a TTree name, got {tree_name!r}")
+    reading = ""  # the branch being read, for messages
     try:
         with uproot.open(path) as file:
             tree = _find_tree(file, tree_name, path)
@@ -121,12 +136,19 @@ def _read_branches(
                     f"{path}: TTree {tree.name!r} has no branch(es) {', '.join(map(repr, missing))}"
                 )
             n = tree.num_entries if stop is None else min(stop, tree.num_entries)
-            flat = {c: _read_flat(tree, c, stop, path) for c in columns if c not in jagged}
-            jag = {c: _read_jagged(tree, c, stop, path) for c in columns if c in jagged}
+            flat, jag = {}, {}
+            for branch in columns:
+                reading = f" (TTree {tree.name!r}, branch {branch!r})"
+                if branch in jagged:
+                    jag[branch] = _read_jagged(tree, branch, stop, path)
+                else:
+                    flat[branch] = _read_flat(tree, branch, stop, path)
     except (DataError, ConfigError):
         raise
     except Exception as err:  # uproot raises many kinds for truncated or corrupt files
-        raise DataError(f"{path}: not a readable ROOT file ({describe_error(err)})") from None
+        raise DataError(
+            f"{path}: not a readable ROOT file{reading} ({describe_error(err)})"
+        ) from None
     if n == 0:
         raise DataError(f"{path}: TTree has no entries")
     return n, flat, jag
@@ -146,17 +168,20 @@ def _common_counts(jag: Mapping[str, tuple[Any, Any]], path: Path) -> NDArray[np
     return counts
 
 
-def read_root(path: Path, spec: Mapping[str, Any]) -> Events:
+def read_root(path: Path, spec: Mapping[str, Any]) -> Ingested:
     """Events of a ROOT TTree (``path``, already resolved) as ``spec`` describes (module
-    docstring): ``n`` events; with ``objects`` each has ``len(objects)`` particles in order.
+    docstring): ``n`` events; with ``objects`` each has ``len(objects)`` particles in order;
+    ``unphysical.action: drop`` leaves the unphysical ones out.
 
     Errors as for every reader (:func:`symvae.events.readers.read_events_from`): a missing or
-    corrupt file, a missing tree or branch, non-numeric or non-finite values.
+    corrupt file, a missing tree or branch, non-numeric values or, unless dropped, an
+    unphysical event (a non-finite value, E < |p|).
     """
     check_keys(spec, SPEC_KEYS)
     objects, jagged = _layout(spec)
     weight_name = _weight_branch(spec)
     stop = parse_max_events(spec)
+    rule = parse_unphysical(spec)
     mappings = objects if objects is not None else [jagged]
     columns = list(dict.fromkeys(c for m in mappings for c in m.columns))
     jag_cols = set(jagged.columns) if jagged is not None else set()
@@ -166,33 +191,60 @@ def read_root(path: Path, spec: Mapping[str, Any]) -> Events:
     n, flat, jag = _read_branches(existing_file(path), spec, wanted, jag_cols, stop)
 
     source = str(path)
+    events = np.arange(n, dtype=np.int64)
+    checks: list[Values] = []
+    vectors: list[FourVectors] = []
     if objects is not None:
-        per_object = [
-            to_four_momenta(resolve_components(m, flat.__getitem__, n, source, _entry_describer))
-            for m in objects
-        ]
-        counts, cols = flat_events(per_object)
+        per_object = []
+        for m in objects:
+            resolved = resolve_components(m, flat.__getitem__, n, source, _entry_describer)
+            momenta = to_four_momenta(resolved)
+            values, four = object_checks(m, resolved, momenta, events, _entry_describer, _entry)
+            checks += values
+            vectors.append(four)
+            per_object.append(momenta)
     else:
         counts = _common_counts(jag, path)
         offsets = np.concatenate([[0], np.cumsum(counts)])
+        of_particle = np.repeat(events, counts)
+
+        def locate(i: int) -> str:
+            event = int(of_particle[i])
+            return f"entry {event} (particle {i - offsets[event]})"
 
         def describe(col: str, i: int) -> str:
-            event = int(np.searchsorted(offsets, i, side="right") - 1)
-            return f"branch {col!r}, entry {event} (particle {i - offsets[event]})"
+            return f"{locate(i)}, branch {col!r}"
 
-        values = resolve_components(jagged, lambda c: jag[c][1], int(offsets[-1]), source, describe)
-        cols = to_four_momenta(values)
+        resolved = resolve_components(
+            jagged, lambda c: jag[c][1], int(offsets[-1]), source, describe
+        )
+        cols = to_four_momenta(resolved)
+        values, four = object_checks(jagged, resolved, cols, of_particle, describe, locate)
+        checks += values
+        vectors.append(four)
     weight = None
     if weight_name is not None:
         weight = np.asarray(flat[weight_name], dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(weight))
-        if bad.size:
-            raise DataError(
-                f"{path}: branch {weight_name!r} (weight), entry {bad[0]} is not finite"
-            )
+        checks.append(
+            Values(weight, events, lambda i: f"{_entry_describer(weight_name, i)} (weight)")
+        )
+    keep, dropped = screen(source, n, rule, checks, vectors)
+    if objects is not None:
+        if dropped.total:
+            per_object = [{k: v[keep] for k, v in o.items()} for o in per_object]
+        counts, cols = flat_events(per_object)
+    elif dropped.total:
+        cols = {k: v[keep[of_particle]] for k, v in cols.items()}
+        counts = counts[keep]
+    if dropped.total and weight is not None:
+        weight = weight[keep]
     meta = spec_metadata(spec, path, "root")
-    return Events.from_arrays(counts, cols, weight, meta)
+    return Ingested(Events.from_arrays(counts, cols, weight, meta), dropped)
+
+
+def _entry(index: int) -> str:
+    return f"entry {index}"
 
 
 def _entry_describer(column: str, index: int) -> str:
-    return f"branch {column!r}, entry {index}"
+    return f"{_entry(index)}, branch {column!r}"
