@@ -180,3 +180,18 @@ def test_report_and_overview(tmp_path, monkeypatch):
     first = relevance["ring"] if "ring" in relevance else next(iter(relevance.values()))
     (out / "png").mkdir()
     _fails_cleanly(out / "png", "overview.png", lambda p: build.plot_overview(first, p))
+
+
+def test_a_full_disk_names_the_output(tmp_path: Path) -> None:
+    import errno
+    import os
+
+    from symvae.errors import DataError
+    from symvae.io.atomic import atomic_path
+
+    target = tmp_path / "out" / "features.h5"
+    with pytest.raises(DataError, match=r"out/features.h5: cannot be written \(No space left"):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"partial")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert not target.exists() and list(target.parent.iterdir()) == []

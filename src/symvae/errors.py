@@ -7,7 +7,9 @@ command-line entry points print it as one line instead of a traceback.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "SymvaeError"]
+from pathlib import Path
+
+__all__ = ["ConfigError", "DataError", "SymvaeError", "rebuild_hint"]
 
 
 class SymvaeError(Exception):
@@ -20,3 +22,11 @@ class ConfigError(SymvaeError, ValueError):
 
 class DataError(SymvaeError, ValueError):
     """Input data are missing, corrupt or unusable: the message names the file and field."""
+
+
+def rebuild_hint(path: str | Path) -> str:
+    """The command that rebuilds the workflow output ``path`` and everything made from it."""
+    return (
+        f"rebuild it and what depends on it with: rm '{path}' && "
+        f"snakemake --cores all --forcerun '{path}'"
+    )

@@ -24,6 +24,16 @@ try:
 except SymvaeError as err:
     sys.exit(str(err))
 validate(config, "../schemas/config.schema.yaml")
+
+# Before planning: no output damaged, no changed input that no longer reads (both would
+# cost earlier results); checked once, in the main process, not again in each job.
+if workflow.is_main_process:
+    from symvae.stages.preflight import preflight
+
+    try:
+        preflight(SYMVAE)
+    except SymvaeError as err:
+        sys.exit(str(err))
 RESULTS = SYMVAE.results
 PROCESSES = list(SYMVAE.processes)
 SEEDS = list(SYMVAE.seeds)

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from symvae.errors import DataError
+
 __all__ = ["atomic_path", "temporary_folder_prefix"]
 
 
@@ -40,6 +42,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     as ``path``, in a new hidden folder beside it. If the ``with`` block raises (anything,
     ``KeyboardInterrupt`` included), or leaves no file at the yielded path, the temporary
     folder is removed, nothing is written at ``path`` and an existing file there is kept.
+    An :class:`OSError` of the write (a full disk) becomes a
+    :class:`~symvae.errors.DataError` naming ``path``.
 
     Examples
     --------
@@ -51,9 +55,16 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix=temporary_folder_prefix(path), dir=path.parent))
     tmp = folder / path.name
     try:
-        yield tmp
-        if not tmp.is_file():
-            raise FileNotFoundError(f"{path}: the writer left no file at {tmp}")
-        os.replace(tmp, path)
+        try:
+            yield tmp
+            if not tmp.is_file():
+                raise FileNotFoundError(f"{path}: the writer left no file at {tmp}")
+            os.replace(tmp, path)
+        except OSError as err:
+            if isinstance(err, FileNotFoundError) and str(err).startswith(str(path)):
+                raise
+            # a full disk or a lost mount: name the output, not the temporary file
+            reason = err.strerror or " ".join(str(err).split())
+            raise DataError(f"{path}: cannot be written ({reason})") from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)

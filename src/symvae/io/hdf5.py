@@ -11,7 +11,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from symvae.errors import DataError
+from symvae.errors import DataError, rebuild_hint
 from symvae.io.atomic import atomic_path
 
 __all__ = ["atomic_h5", "open_h5", "read_json_attr", "write_json_attr", "write_str_list_attr"]
@@ -36,7 +36,10 @@ def open_h5(path: str | Path) -> h5py.File:
     try:
         return h5py.File(path, "r")
     except OSError as err:
-        raise DataError(f"{path}: not a readable HDF5 file ({err})") from None
+        raise DataError(
+            f"{path}: not a readable HDF5 file ({' '.join(str(err).split())}); "
+            + rebuild_hint(path)
+        ) from None
 
 
 def write_json_attr(obj: h5py.HLObject, name: str, value: Any) -> None:

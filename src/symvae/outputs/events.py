@@ -23,7 +23,7 @@ import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
-from symvae.errors import DataError
+from symvae.errors import DataError, rebuild_hint
 from symvae.events.store import PARTICLE_FIELDS, Events
 from symvae.io.atomic import atomic_path
 from symvae.io.root import recreate as recreate_root
@@ -129,7 +129,8 @@ def _reading(path: Path) -> Iterator[Any]:
         raise
     except Exception as err:  # uproot raises many kinds for truncated or corrupt files
         raise DataError(
-            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
+            f"{path}: not a readable ROOT file ({err.__class__.__name__}: "
+            f"{' '.join(str(err).split())}); {rebuild_hint(path)}"
         ) from None
 
 

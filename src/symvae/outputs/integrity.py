@@ -26,17 +26,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from symvae.errors import rebuild_hint
+
 __all__ = ["CHECKED_SUFFIXES", "check_file", "damaged", "output_files", "rebuild_hint"]
 
 #: Suffixes of the files whose integrity is checked.
 CHECKED_SUFFIXES = (".h5", ".pt", ".root", ".pdf", ".png")
 
 _PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def rebuild_hint(path: str | Path) -> str:
-    """The command that rebuilds ``path`` and everything made from it."""
-    return f"rebuild it and what depends on it with: rm '{path}' && snakemake --cores all"
 
 
 def check_file(path: str | Path) -> str | None:

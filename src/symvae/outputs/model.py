@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from symvae.config import VAEConfig
-from symvae.errors import DataError
+from symvae.errors import DataError, rebuild_hint
 from symvae.outputs.layout import Layout, attribute
 from symvae.scaling import Standardizer
 from symvae.vae.checkpoint import atomic_torch_save
@@ -80,7 +80,8 @@ def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
         raise DataError(f"{path}: model file not found") from None
     except Exception as err:  # torch raises many kinds for corrupt files
         raise DataError(
-            f"{path}: not a readable symvae model ({err.__class__.__name__}: {err})"
+            f"{path}: not a readable symvae model ({err.__class__.__name__}: "
+            f"{' '.join(str(err).split())}); {rebuild_hint(path)}"
         ) from None
     arch = dict(record.architecture)
     arch["hidden"] = tuple(arch["hidden"])
