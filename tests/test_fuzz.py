@@ -8,6 +8,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import yaml
 from conftest import DATA_DIRS, tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +63,45 @@ def test_config_loader_fuzz(mutations):
         load_config(cfg)
     except SymvaeError as err:
         assert str(err) and "\n" not in str(err).strip()
+
+
+BASE_TEXT = yaml.safe_dump(BASE, sort_keys=False)
+BASE_LINES = BASE_TEXT.splitlines(keepends=True)
+#: edits of one line of the YAML text: drop it, repeat it, cut it, or replace a character
+EDITS = st.tuples(
+    st.integers(0, len(BASE_LINES) - 1),
+    st.sampled_from(["drop", "repeat", "cut", "char"]),
+    st.integers(0, 40),
+    st.sampled_from([*":-[]{},'\"#&*!|>%@` \t0.5e", "\n", ".nan", "1e999", "5.5"]),
+)
+
+
+@settings(
+    max_examples=700, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(EDITS, min_size=1, max_size=3))
+def test_config_text_fuzz(tmp_path, edits):
+    """Edited YAML text: the loader accepts it or names the file in one line (a YAML error,
+    a repeated key, a bad value), never a traceback from PyYAML or the schema."""
+    lines = list(BASE_LINES)
+    for index, kind, at, char in edits:
+        i = index % len(lines)
+        if kind == "drop" and len(lines) > 1:
+            lines.pop(i)
+        elif kind == "repeat":
+            lines.insert(i, lines[i])
+        elif kind == "cut":
+            lines[i] = lines[i][: at % (len(lines[i]) + 1)] + "\n"
+        else:
+            j = at % (len(lines[i]) + 1)
+            lines[i] = lines[i][:j] + char + lines[i][j:]
+    path = tmp_path / "config.yaml"
+    path.write_text("".join(lines))
+    try:
+        load_config(path)
+    except SymvaeError as err:
+        message = str(err)
+        assert message.startswith(str(path)) and "\n" not in message, message
 
 
 def _read(path: Path, spec: dict) -> None:

@@ -83,3 +83,15 @@ def test_fewer_events_than_the_batch_size_train_in_one_batch():
     trained = train_vae(x[:40], x[40:], cfg, 0, progress=False)
     assert len(trained.history["epoch"]) == 5
     assert np.isfinite(trained.history["train_loss"]).all()
+
+
+def test_cuda_without_a_device_is_a_config_error(monkeypatch):
+    """``device: cuda`` where torch sees no CUDA device: one line naming the key and the
+    fallback, before any training (``auto`` falls back to the CPU)."""
+    from symvae.errors import ConfigError
+    from symvae.vae.device import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match=r"'vae.device': 'cuda' requested .* use 'auto'"):
+        resolve_device("cuda")
+    assert resolve_device("auto") == torch.device("cpu")

@@ -131,6 +131,8 @@ def _n_features(spec: ProcessSpec) -> int:
 
     from symvae.datasets import GENERATORS
 
-    return int(
-        GENERATORS[spec.generator](10, np.random.default_rng(0), **spec.params).features.shape[1]
-    )
+    try:
+        draw = GENERATORS[spec.generator](10, np.random.default_rng(0), **spec.params)
+    except ConfigError as err:  # a bad generator parameter, found here first
+        raise ConfigError(f"config key 'processes.{spec.name}.params': {err}") from None
+    return int(draw.features.shape[1])

@@ -112,8 +112,8 @@ class Origins:
         ``processes.ring.vae.epochs``) or its nearest parent.
 
         The last file that sets the key wins, as in the merge; a key set without a file
-        (command-line settings) gives the source's name alone; empty if no file sets any
-        prefix of it (an in-memory mapping). Names with dots in them (``../evil``) match
+        (command-line settings) gives the source's name alone; a key that no file sets
+        gives the last file's name; empty without files (an in-memory mapping). Names with dots in them (``../evil``) match
         too: keys are compared as dotted strings. With ``exact``, only the key itself.
         """
         best: tuple[int, int, str] | None = None
@@ -124,4 +124,7 @@ class Origins:
                     where = f"{located.path}:{line}" if line else str(located.path)
                     if best is None or (len(name), rank) >= best[:2]:
                         best = (len(name), rank, where)
-        return best[2] if best is not None else ""
+        if best is not None:
+            return best[2]
+        # a key no file sets (a missing required key): the last file read, without a line
+        return "" if exact or not self.files else str(self.files[-1].path)
