@@ -1,84 +1,135 @@
-"""VAE training throughput: symvae's ``train_vae`` against a minimal hand-written loop.
+"""VAE training throughput: S seeds one after another against the S seeds as one ensemble.
 
-Both train the same architecture on the same standardized data, with the same batch size,
-optimizer, loss and number of torch threads, for the same number of epochs, in this one
-invocation. The bare loop holds the data as in-memory tensors and does nothing but the
-forward pass, the loss, the backward pass and the optimizer step; symvae's loop adds the
-per-epoch validation pass, early-stopping bookkeeping and the history. symvae uses Adam's
-fused kernel; the bare loop is timed with the default Adam (what one writes by hand) and with
-the fused one. Figures: training samples per second and the ratio symvae / bare (1.0 = as
-fast as the bare loop).
+In this one invocation, for each sample size (the default config's and the paper
+profile's events per process) and each S of ``--seeds``, it trains
 
-Run: ``python benchmarks/training.py [--events N] [--epochs E] [--threads T]``.
+- S seeds one after another with the loop symvae used before seeds were batched
+  (``benchmarks/reference_training.py``: nn.Linear layers, fused Adam), and
+- the same S seeds as one batched ensemble (``symvae.vae.train_ensemble``),
+
+on the same data, architecture, batch size, epochs and torch threads (early stopping off, so
+both do the same number of steps), and prints the wall time of each and their ratio. It also
+prints the matrix-product throughput the ensemble reaches (GFLOP/s of its forward and
+backward products, counted from the layer shapes) beside what ``torch.bmm`` alone reaches on
+the same shapes on this machine: the ensemble's share of the machine's product speed.
+
+The last line is machine-readable: ``ratio sequential/batched S=<max S>: X.XX`` (default size).
+
+Run: ``python benchmarks/training.py [--seeds 3 10] [--epochs E] [--threads T]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 import time
+from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from symvae.config import VAEConfig
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_training import train_sequential_one
+
+from symvae.config import VAEConfig, load_config
 from symvae.datasets import generate
-from symvae.scaling import Standardizer
-from symvae.vae import VAE, elbo_terms, train_vae
-from symvae.vae.train import architecture_from_config
+from symvae.vae import train_ensemble
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def bare_loop(
-    x: np.ndarray, cfg: VAEConfig, epochs: int, seed: int, fused: bool | None = None
-) -> float:
-    """Seconds for ``epochs`` epochs of the minimal loop (``fused``: Adam's fused kernel)."""
-    torch.manual_seed(seed)
-    u = torch.as_tensor(Standardizer.fit(x).transform(x), dtype=torch.float32)
-    model = VAE(architecture_from_config(cfg, u.shape[1]))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate, fused=fused)
-    n, b = u.shape[0], cfg.batch_size
-    start = time.perf_counter()
-    for _ in range(epochs):
-        perm = torch.randperm(n)
-        for i in range(0, n - b + 1, b):
-            xb = u[perm[i : i + b]]
-            x_hat, mu, logvar = model(xb)
-            recon, kl = elbo_terms(xb, x_hat, mu, logvar, cfg.sigma2)
-            loss = (recon + cfg.beta * kl).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return time.perf_counter() - start
+def layer_shapes(cfg: VAEConfig, d: int) -> list[tuple[int, int]]:
+    """(in, out) of every linear layer of the MLP VAE, in order."""
+    h = list(cfg.hidden)
+    encoder = list(pairwise([d, *h]))
+    heads = [(h[-1], cfg.latent_dim)] * 2
+    decoder = list(pairwise([cfg.latent_dim, *reversed(h), d]))
+    return encoder + heads + decoder
+
+
+def step_flops(shapes: list[tuple[int, int]], batch: int) -> float:
+    """Product FLOPs of one training step of one seed: forward, weight and input gradients
+    (the first layer's input needs no gradient)."""
+    forward = sum(2.0 * batch * i * o for i, o in shapes)
+    return 3.0 * forward - 2.0 * batch * shapes[0][0] * shapes[0][1]
+
+
+def bmm_gflops(shapes: list[tuple[int, int]], seeds: int, batch: int, repeats: int = 50) -> float:
+    """GFLOP/s of ``torch.bmm`` alone on the forward shapes of every layer, S seeds."""
+    pairs = [(torch.randn(seeds, batch, i), torch.randn(seeds, i, o)) for i, o in shapes]
+    for a, b in pairs:
+        torch.bmm(a, b)
+    tic = time.perf_counter()
+    for _ in range(repeats):
+        for a, b in pairs:
+            torch.bmm(a, b)
+    seconds = time.perf_counter() - tic
+    return repeats * sum(2.0 * seeds * batch * i * o for i, o in shapes) / seconds / 1e9
+
+
+def measure(
+    x: np.ndarray, cfg: VAEConfig, seeds: int, threads: int
+) -> tuple[float, float, float, float]:
+    """Sequential and batched seconds, the ensemble's product GFLOP/s and bmm's."""
+    n_train = int(0.85 * len(x))
+    xt, xv = x[:n_train], x[n_train:]
+    tic = time.perf_counter()
+    for s in range(seeds):
+        train_sequential_one(xt, xv, cfg, s, threads=threads, progress=False)
+    sequential = time.perf_counter() - tic
+    tic = time.perf_counter()
+    train_ensemble(xt, xv, cfg, list(range(seeds)), threads=threads, progress=False)
+    batched = time.perf_counter() - tic
+    shapes = layer_shapes(cfg, x.shape[1])
+    steps = cfg.epochs * (n_train // cfg.batch_size)
+    achieved = seeds * steps * step_flops(shapes, cfg.batch_size) / batched / 1e9
+    return sequential, batched, achieved, bmm_gflops(shapes, seeds, cfg.batch_size)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--events", type=int, default=12000)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[3, 10], help="ensemble sizes")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs of every training")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    x = generate("kepler", args.events, seed=0).features
-    n_train = int(0.85 * len(x))
-    xt, xv = x[:n_train], x[n_train:]
-    cfg = VAEConfig(epochs=args.epochs, patience=10 * args.epochs, device="cpu")
-    samples = args.epochs * (n_train // cfg.batch_size) * cfg.batch_size
-    bare = min(bare_loop(xt, cfg, args.epochs, s) for s in (0, 1))
-    bare_fused = min(bare_loop(xt, cfg, args.epochs, s, fused=True) for s in (0, 1))
-    ours = min(
-        train_vae(xt, xv, cfg, s, threads=args.threads, progress=False).seconds for s in (0, 1)
+    default = load_config(ROOT / "config.yaml")
+    paper = load_config(ROOT / "config.yaml", ROOT / "profiles" / "paper" / "paper.yaml")
+    sizes = {
+        "default": default.process("kepler").data.n_events,
+        "paper": paper.process("kepler").data.n_events,
+    }
+    base = dataclasses.replace(
+        default.process("kepler").vae, device="cpu", epochs=args.epochs, patience=10**6
+    )
+    # warm up the kernels of both loops
+    warm = generate("kepler", 600, seed=1, params=default.process("kepler").params).features
+    measure(warm, dataclasses.replace(base, epochs=1), 2, args.threads)
+    print(
+        f"kepler features, hidden {list(base.hidden)}, latent {base.latent_dim}, batch "
+        f"{base.batch_size}, {args.epochs} epochs, {args.threads} torch thread(s), "
+        f"{torch.get_num_threads()} used"
     )
     print(
-        f"kepler, {n_train} training events, batch {cfg.batch_size}, {args.epochs} epochs, "
-        f"{args.threads} thread(s), hidden {list(cfg.hidden)}, latent {cfg.latent_dim}"
+        f"{'size':8s} {'events':>7s} {'S':>3s} {'sequential s':>13s} {'batched s':>10s} "
+        f"{'ratio':>6s} {'GFLOP/s':>8s} {'bmm GFLOP/s':>12s}"
     )
-    print(f"  bare PyTorch loop     {samples / bare:10.0f} samples/s   (default Adam)")
-    print(f"  bare, fused Adam      {samples / bare_fused:10.0f} samples/s")
-    print(
-        f"  symvae train_vae      {samples / ours:10.0f} samples/s   ratio to bare "
-        f"{bare / ours:.2f}, to bare with fused Adam {bare_fused / ours:.2f}"
-    )
+    ratios: dict[tuple[str, int], float] = {}
+    for name, n_events in sizes.items():
+        x = generate("kepler", n_events, seed=0, params=default.process("kepler").params).features
+        for s in args.seeds:
+            seq, bat, achieved, peak = measure(x, base, s, args.threads)
+            ratios[name, s] = seq / bat
+            print(
+                f"{name:8s} {n_events:7d} {s:3d} {seq:13.2f} {bat:10.2f} {seq / bat:6.2f} "
+                f"{achieved:8.1f} {peak:12.1f}"
+            )
+    top = max(args.seeds)
+    print(f"ratio sequential/batched S={top}: {ratios['default', top]:.2f}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: What each rule's script imports before it works (the heaviest module of its family).
 IMPORTS = {
-    "train": "import torch, symvae.stages, symvae.vae",
+    "train": "import symvae.stages, symvae.vae",
     "evaluate": "import torch, skdim, symvae.stages, symvae.vae, symvae.stages.directions",
     "generate": "import symvae.stages",
     "generate_chunk": "import symvae.stages",

@@ -1,10 +1,11 @@
-"""Train one VAE for one process and one seed, and save it (model.pt).
+"""Train the VAEs of one process, one per seed, as one batched ensemble (model.pt each).
 
-Snakemake rule ``train``; rule ``scan_train`` also evaluates the model in the same job
-(``--evaluate``). Standalone:
+Snakemake rule ``train`` (every seed of a process in one job); rule ``scan_train`` trains one
+seed of a scan point and evaluates it in the same job (``--evaluate``). Standalone:
 
-    python scripts/train.py --config config.yaml --process ring --seed 0 \\
-        --features results/ring/features.h5 --out results/ring/seed0/model.pt
+    python scripts/train.py --config config.yaml --process ring --seed 0 1 2 \\
+        --features results/ring/features.h5 \\
+        --out results/ring/seed0/model.pt results/ring/seed1/model.pt results/ring/seed2/model.pt
 """
 
 import argparse
@@ -14,14 +15,19 @@ from _common import add_process_args, process_spec, run
 
 def build(parser: argparse.ArgumentParser) -> None:
     add_process_args(parser)
-    parser.add_argument("--seed", type=int, required=True, help="training seed")
+    parser.add_argument(
+        "--seed", type=int, nargs="+", required=True, help="training seeds, one or more"
+    )
     parser.add_argument("--features", required=True, help="input features.h5")
-    parser.add_argument("--out", required=True, help="output model.pt")
+    parser.add_argument("--out", nargs="+", required=True, help="output model.pt, one per seed")
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (default: %(default)s)"
     )
     parser.add_argument(
-        "--evaluate", metavar="EVALUATION", help="then evaluate the model into this .h5 file"
+        "--evaluate",
+        nargs="+",
+        metavar="EVALUATION",
+        help="then evaluate the models into these .h5 files (one per seed)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
@@ -39,16 +45,20 @@ def main(args: argparse.Namespace) -> None:
     train(
         process_spec(args),
         args.features,
-        args.seed,
+        [int(s) for s in args.seed],
         args.out,
         threads=args.threads,
         progress=not args.no_progress,
         checkpoint_every=args.checkpoint_every,
     )
     if args.evaluate:
+        from symvae.errors import ConfigError
         from symvae.stages import evaluate
 
-        evaluate(process_spec(args), args.features, args.out, args.evaluate)
+        if len(args.evaluate) != len(args.out):
+            raise ConfigError(f"{len(args.out)} --out files but {len(args.evaluate)} --evaluate")
+        for model, evaluation in zip(args.out, args.evaluate, strict=True):
+            evaluate(process_spec(args), args.features, model, evaluation)
 
 
 if __name__ == "__main__":

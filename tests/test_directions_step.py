@@ -60,11 +60,11 @@ def _run(spec, out: Path, seeds: tuple[int, ...]) -> Path:
         feats = stages.make_event_features(spec, events, out / "features.h5")
     else:
         feats = stages.make_features(spec, out / "features.h5")
-    models, evaluations = {}, {}
+    paths = stages.train(
+        spec, feats, list(seeds), [out / f"seed{s}" / "model.pt" for s in seeds], progress=False
+    )
+    models, evaluations = dict(zip(seeds, paths, strict=True)), {}
     for seed in seeds:
-        models[seed] = stages.train(
-            spec, feats, seed, out / f"seed{seed}" / "model.pt", progress=False
-        )
         evaluations[seed] = stages.evaluate(
             spec, feats, models[seed], out / f"seed{seed}" / "evaluation.h5"
         )

@@ -68,3 +68,30 @@ def test_local_spectrum_measures_the_thickness_across_a_ring():
         assert spec.shape == (2,) and abs(spec[0] - 0.0036) < 0.0005
         assert abs(spec[1] - width**2) < 0.15 * width**2 + 1e-5
     assert local_spectrum(np.zeros((10, 0))).shape == (0,)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_local_pca_is_scikit_dimension_point_by_point(d):
+    """The batched count equals scikit-dimension's lPCA (FO) fitted per neighbourhood."""
+    import skdim
+    from sklearn.neighbors import NearestNeighbors
+
+    from symvae.dof import _fo_dimensions
+
+    rng = np.random.default_rng(d)
+    # a curved, anisotropic cloud: the counts vary from point to point
+    t = rng.uniform(-2, 2, (600, d))
+    x = np.column_stack([t, np.sin(t[:, 0]) * t[:, -1]]) * rng.uniform(0.2, 2.0, d + 1)
+    counts = set()
+    for k, fraction in ((20, 0.1), (50, 0.3), (8, 0.02)):
+        est = skdim.id.lPCA(ver="FO", alphaFO=fraction, verbose=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est.fit_pw(x, n_neighbors=k, n_jobs=1, smooth=False)
+        _, idx = NearestNeighbors(n_neighbors=k).fit(x).kneighbors()
+        ours = _fo_dimensions(x, idx, fraction, chunk=97)
+        counts |= set(ours.tolist())
+        np.testing.assert_array_equal(ours, est.dimension_pw_)
+        assert local_pca_dimension(x, k, fraction, max_points=600) == int(
+            np.median(est.dimension_pw_)
+        )
+    assert len(counts) > 1  # the comparison saw more than one count

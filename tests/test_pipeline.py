@@ -28,10 +28,10 @@ def run(tmp_path_factory) -> dict:
     for name, spec in cfg.processes.items():
         feats = stages.make_features(spec, out / name / "features.h5")
         evals = {}
-        for seed in cfg.seeds:
-            model = stages.train(
-                spec, feats, seed, out / name / f"seed{seed}" / "model.pt", progress=False
-            )
+        seeds = list(cfg.seeds)
+        paths = [out / name / f"seed{seed}" / "model.pt" for seed in seeds]
+        models = stages.train(spec, feats, seeds, paths, progress=False)
+        for seed, model in zip(seeds, models, strict=True):
             evals[seed] = stages.evaluate(
                 spec, feats, model, out / name / f"seed{seed}" / "evaluation.h5"
             )

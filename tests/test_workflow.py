@@ -40,7 +40,7 @@ def test_tiny_workflow_end_to_end(tiny_workflow):
             assert s["cms"].attrs["kind"] == "file" and not s["cms"].attrs["exact"]
     for process in ("ring", "linear_gaussian"):
         assert (results / process / "overview.png").stat().st_size > 10_000
-        assert (results / "benchmarks" / "train" / process / "seed0.tsv").exists()
+        assert (results / "benchmarks" / "train" / f"{process}.tsv").exists()
     with h5py.File(results / "summary.h5") as s:
         assert s["ring"].attrs["dof_expected"] == 1
         assert s["linear_gaussian"]["relevance"].shape == (2, 4)

@@ -2,11 +2,15 @@ rule train:
     input:
         features=f"{RESULTS}/{{process}}/features.h5",
     output:
-        out=f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+        out=expand(
+            f"{RESULTS}/{{process}}/seed{{seed}}/model.pt",
+            seed=SEEDS,
+            allow_missing=True,
+        ),
     log:
-        f"{LOGS}/train/{{process}}/seed{{seed}}.log",
+        f"{LOGS}/train/{{process}}.log",
     benchmark:
-        f"{BENCHMARKS}/train/{{process}}/seed{{seed}}.tsv"
+        f"{BENCHMARKS}/train/{{process}}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: SYMVAE.threads
@@ -15,5 +19,6 @@ rule train:
         runtime=60,
     params:
         spec=settings("train"),
+        seed=SEEDS,
     script:
         "../../scripts/train.py"

@@ -40,7 +40,7 @@ from symvae.directions.subspaces import orthonormal_basis
 from symvae.errors import DataError
 from symvae.scaling import Standardizer
 from symvae.vae.model import VAE
-from symvae.vae.train import TrainedVAE
+from symvae.vae.trained import TrainedVAE
 
 __all__ = [
     "MUON_MASS",

@@ -4,7 +4,7 @@ Written by :func:`symvae.stages.evaluate` (rule ``evaluate``), one per process a
 ``collect`` rule gathers a process's evaluations into ``relevance.h5``. L is the latent
 dimension, R the number of relevant directions, d the number of features, M ≤ 2000 the
 stored test events, T the traversal points, E the epochs run. It holds no wall time: the
-training's is in the train rule's benchmark file (``benchmarks/train/<process>/seed<k>.tsv``).
+training's is in the train rule's benchmark file (``benchmarks/train/<process>.tsv``).
 """
 
 from __future__ import annotations

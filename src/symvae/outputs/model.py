@@ -1,10 +1,11 @@
 """``seed<k>/model.pt``: one trained VAE (weights, scaler, history, settings, provenance).
 
-Written by :func:`symvae.stages.train` (rule ``train``), one per process and seed, as a
-``torch.save`` dict whose keys are the fields of :class:`ModelFile`; it loads with
+Written by :func:`symvae.stages.train` (rule ``train``: all seeds of a process in one job),
+one per process and seed, as a ``torch.save`` dict whose keys are the fields of
+:class:`ModelFile`; it loads with
 ``torch.load(path, weights_only=True)``, or as a :class:`~symvae.vae.TrainedVAE` with
 :func:`load_model`. It holds no wall time (the same config and seed give the same bytes); the
-training's time is in the rule's benchmark file ``benchmarks/train/<process>/seed<k>.tsv``.
+training's time is in the rule's benchmark file ``benchmarks/train/<process>.tsv``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from symvae.config import VAEConfig
 from symvae.errors import DataError, rebuild_hint
 from symvae.outputs.layout import Layout, attribute
 from symvae.scaling import Standardizer
-from symvae.vae.checkpoint import atomic_torch_save
-from symvae.vae.model import VAE, Architecture
-from symvae.vae.train import TrainedVAE
+
+if TYPE_CHECKING:  # torch loads only when a model is read or written
+    import torch
+
+    from symvae.vae.trained import TrainedVAE
 
 __all__ = ["ModelFile", "load_model", "save_model"]
 
@@ -54,6 +55,8 @@ def save_model(
     path: str | Path, trained: TrainedVAE, provenance: dict[str, Any] | None = None
 ) -> None:
     """Write ``trained`` to ``path`` (a ``torch.save`` dict), atomically."""
+    from symvae.vae.checkpoint import atomic_torch_save
+
     record = ModelFile(
         state_dict={k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
         architecture=trained.model.arch.to_dict(),
@@ -71,6 +74,11 @@ def save_model(
 
 def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
     """Load a model written by :func:`save_model` onto ``device``."""
+    import torch
+
+    from symvae.vae.model import VAE, Architecture
+    from symvae.vae.trained import TrainedVAE
+
     path = Path(path)
     try:
         payload = torch.load(path, map_location=device, weights_only=True)

@@ -8,7 +8,8 @@ notebook calls them directly::
     cfg = load_config("config.yaml")
     spec = cfg.process("ring")
     stages.make_features(spec, "results/ring/features.h5")
-    stages.train(spec, "results/ring/features.h5", seed=0, out="results/ring/seed0/model.pt")
+    stages.train(spec, "results/ring/features.h5", seeds=[0, 1],
+                 out=["results/ring/seed0/model.pt", "results/ring/seed1/model.pt"])
     stages.evaluate(spec, "results/ring/features.h5", "results/ring/seed0/model.pt",
                     "results/ring/seed0/evaluation.h5")
     stages.collect(spec, {0: "results/ring/seed0/evaluation.h5"}, "results/ring/relevance.h5",

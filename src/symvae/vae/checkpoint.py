@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,13 @@ from symvae.io.atomic import atomic_path
 __all__ = ["atomic_torch_save", "fingerprint", "load_checkpoint", "save_checkpoint"]
 
 
-def fingerprint(cfg: VAEConfig, seed: int, *arrays: np.ndarray) -> str:
-    """SHA-256 of the training config, the seed and the bytes and shapes of ``arrays``."""
-    h = hashlib.sha256(repr((sorted(asdict(cfg).items()), int(seed))).encode())
+def fingerprint(cfg: VAEConfig, seed: int | Sequence[int], *arrays: np.ndarray) -> str:
+    """SHA-256 of the training config, the seed (or seeds, of an ensemble) and the bytes and
+    shapes of ``arrays``."""
+    seeds: int | tuple[int, ...] = (
+        int(seed) if isinstance(seed, int | np.integer) else tuple(int(s) for s in seed)
+    )
+    h = hashlib.sha256(repr((sorted(asdict(cfg).items()), seeds)).encode())
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(repr((a.shape, a.dtype.str)).encode())

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
-__all__ = ["VAE", "Architecture", "elbo_terms"]
+__all__ = ["ACTIVATIONS", "VAE", "Architecture", "elbo_terms"]
 
-_ACTIVATIONS: dict[str, type[nn.Module]] = {
+ACTIVATIONS: dict[str, type[nn.Module]] = {
     "silu": nn.SiLU,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
@@ -46,7 +46,7 @@ def _mlp(sizes: Sequence[int], activation: str) -> nn.Sequential:
     for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(_ACTIVATIONS[activation]())
+            layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
 
@@ -70,7 +70,7 @@ class VAE(nn.Module):
         elif arch.kind == "mlp":
             h = list(arch.hidden)
             self.encoder = nn.Sequential(
-                _mlp([d, *h], arch.activation), _ACTIVATIONS[arch.activation]()
+                _mlp([d, *h], arch.activation), ACTIVATIONS[arch.activation]()
             )
             self.mu_head = nn.Linear(h[-1], latent)
             self.logvar_head = nn.Linear(h[-1], latent)
@@ -99,10 +99,13 @@ class VAE(nn.Module):
 def elbo_terms(
     x: Tensor, x_hat: Tensor, mu: Tensor, logvar: Tensor, sigma2: float
 ) -> tuple[Tensor, Tensor]:
-    """Per-event reconstruction term ``|x − x̂|²/(2 s²)`` and KL to N(0, 1), shapes ``(batch,)``.
+    """Per-event reconstruction term ``|x − x̂|²/(2 s²)`` and KL to N(0, 1).
+
+    Inputs ``(..., d)`` and ``(..., L)``: ``(batch, ·)`` for one model, ``(seeds, batch, ·)``
+    for an ensemble; outputs have the leading shape, ``(batch,)`` or ``(seeds, batch)``.
 
     The negative ELBO is ``recon + beta * kl`` up to the constant ``d/2 · log(2π s²)``.
     """
-    recon = (x - x_hat).pow(2).sum(dim=1) / (2.0 * sigma2)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=1)
+    recon = (x - x_hat).pow(2).sum(dim=-1) / (2.0 * sigma2)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
     return recon, kl
