@@ -96,3 +96,19 @@ def test_one_feature_is_a_line():
     x = np.random.default_rng(6).standard_normal((100, 1))
     est = baseline_estimates(x, max_points=50, n_subsamples=2)
     assert est.values == {"pca": 1.0, "twonn": 1.0, "mle": 1.0, "lpca": 1.0}
+
+
+def test_lpca_is_scikit_dimensions_lpca():
+    """The batched lpca baseline is scikit-dimension's lPCA (FO) median, number for number."""
+    import skdim
+
+    from symvae.directions.baselines import _lpca
+
+    rng = np.random.default_rng(3)
+    t = rng.uniform(-2, 2, (400, 2))
+    u = np.column_stack([t, np.sin(2 * t[:, 0]) * t[:, 1], 0.05 * rng.normal(size=400)])
+    for k, fraction in ((100, 0.1), (20, 0.3)):
+        est = skdim.id.lPCA(ver="FO", alphaFO=fraction, verbose=False)
+        with np.errstate(all="ignore"):
+            est.fit_pw(u, n_neighbors=k, n_jobs=1, smooth=False)
+        assert _lpca(u, k, fraction) == float(np.median(est.dimension_pw_))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["local_pca_dimension", "local_spectrum", "twonn_dimension"]
+__all__ = ["local_pca_dimension", "local_pca_dimensions", "local_spectrum", "twonn_dimension"]
 
 
 def _subsample(x: np.ndarray, max_points: int, seed: int) -> np.ndarray:
@@ -40,7 +40,6 @@ def local_pca_dimension(
     agree point by point). A cloud with ``k = 0`` columns or fewer than ``n_neighbors + 1``
     points has dimension 0 or ``k``.
     """
-    from sklearn.neighbors import NearestNeighbors
 
     x = np.asarray(points, dtype=np.float64)
     if x.ndim != 2:
@@ -50,9 +49,26 @@ def local_pca_dimension(
     if x.shape[1] == 1:
         return 1
     x = _subsample(x, max_points, seed)
+    return int(np.median(local_pca_dimensions(x, n_neighbors, variance_fraction)))
+
+
+def local_pca_dimensions(
+    points: ArrayLike, n_neighbors: int = 100, variance_fraction: float = 0.1
+) -> np.ndarray:
+    """The local-PCA dimension of every point of ``points`` ``(n, k)``, ``(n,)`` integers.
+
+    Point by point what scikit-dimension's ``lPCA(ver="FO", alphaFO=variance_fraction)
+    .fit_pw(points, n_neighbors).dimension_pw_`` gives (the point's ``n_neighbors`` nearest
+    neighbours, itself left out; at most ``n - 1``), for all points at once.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(points, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"points must be (n >= 2, k), got {x.shape}")
     k = min(n_neighbors, len(x) - 1)
     _, idx = NearestNeighbors(n_neighbors=k).fit(x).kneighbors()
-    return int(np.median(_fo_dimensions(x, idx, variance_fraction)))
+    return _fo_dimensions(x, idx, variance_fraction)
 
 
 def _fo_dimensions(

@@ -15,7 +15,8 @@ events:
   ``lpca_neighbors`` neighbourhood above ``lpca_fraction`` of its largest (Fukunaga–Olsen),
   the same rule :func:`symvae.dof.local_pca_dimension` applies to the latent means.
 
-The estimators use scikit-dimension (``skdim``). Each is evaluated on ``n_subsamples``
+The estimators use scikit-dimension (``skdim``); ``lpca`` is its ``lPCA(ver="FO")`` computed
+for all points at once (:func:`symvae.dof.local_pca_dimensions`, equal point by point). Each is evaluated on ``n_subsamples``
 disjoint, deterministic random subsamples of at most ``max_points`` events; the value is their
 mean and the spread their standard deviation (disjoint subsamples instead of bootstrap
 resamples, because resampling with replacement duplicates points, which makes nearest-neighbour
@@ -146,14 +147,14 @@ def _mle(u: NDArray[np.float64], n_neighbors: int) -> float:
 
 
 def _lpca(u: NDArray[np.float64], n_neighbors: int, fraction: float) -> float:
-    import skdim
+    # scikit-dimension's lPCA (FO) point by point, batched: symvae.dof.local_pca_dimensions
+    # equals est.fit_pw(...).dimension_pw_ (tests/test_dof.py) at a fraction of its time
+    from symvae.dof import local_pca_dimensions
 
     if len(u) < 3:
         return float("nan")
-    k = min(n_neighbors, len(u) - 1)
-    est = skdim.id.lPCA(ver="FO", alphaFO=fraction, verbose=False)
-    _quiet(est.fit_pw, u, n_neighbors=k, n_jobs=1, smooth=False)
-    return float(np.median(est.dimension_pw_))
+    with np.errstate(all="ignore"):
+        return float(np.median(local_pca_dimensions(u, n_neighbors, fraction)))
 
 
 def baseline_estimates(
