@@ -19,6 +19,12 @@ TEMPORARY = ("*.part*", ".*.tmp-*")
 #: Real event files: the repository's own copies first, then the project's ../shared/data.
 DATA_DIRS = (ROOT / "data", ROOT.parent / "shared" / "data")
 
+# Snakemake imports every installed executor plugin when it starts, and the HTCondor bindings
+# (the ``cluster`` extra) warn on import where no pool is configured. The test machine has no
+# pool: an empty configuration keeps that warning out of the stderr that tests read, for every
+# Snakemake started from here (``tests/test_htcondor.py`` sets the same for its own runs).
+os.environ.setdefault("CONDOR_CONFIG", os.devnull)
+
 
 def data_file(name: str) -> Path:
     """A real event file by name (``data/`` of the repository, else ``../shared/data``);
