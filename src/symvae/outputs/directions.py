@@ -228,7 +228,7 @@ class RankTest(Layout):
 class MMDTests(Layout):
     """Two-sample MMD tests of held-out events against exp(tA)x."""
 
-    t_values: NDArray[np.float64] = dataset("(T,)", meaning="flow times t")
+    t_values: NDArray[np.float64] = dataset("(r, T)", meaning="flow times t, per generator")
     statistics: NDArray[np.float64] = dataset("(r, T)", meaning="MMD statistics")
     p_values: NDArray[np.float64] = dataset("(r, T)", meaning="their p-values")
 

@@ -34,10 +34,12 @@ __all__ = [
     "Provenance",
     "attribute",
     "dataset",
+    "declared_items",
     "group",
     "markdown_table",
     "members",
     "read_file",
+    "shape_problems",
     "undeclared",
     "write_file",
 ]
@@ -359,7 +361,7 @@ def undeclared(g: h5py.Group, layout: type[Layout]) -> list[str]:
             out.append(obj.name)
             continue
         if isinstance(obj, h5py.Dataset):
-            allowed = level.dataset_attrs.get(name, set()) | set(item.meta)
+            allowed = set(level.dataset_attrs.get(name, {})) | set(item.meta)
             allowed |= {attr for attr, _ in item.member_attrs}
             out += [f"{obj.name}@{a}" for a in obj.attrs if a not in allowed]
         elif item.layout is not None:
@@ -371,22 +373,99 @@ def undeclared(g: h5py.Group, layout: type[Layout]) -> list[str]:
     return out
 
 
+def declared_items(g: h5py.Group, layout: type[Layout]) -> Iterator[tuple[str, Item]]:
+    """``(HDF5 path, item)`` of every dataset, group and attribute under ``g`` that
+    ``layout`` declares (attributes as ``<object path>@<name>``), in the file's order: what
+    each object means, for readers that do not know the layout (``symvae inspect``)."""
+    level = _Level()
+    level.add(layout)
+    for attr in g.attrs:
+        if attr in level.attrs:
+            yield f"{g.name}@{attr}", level.attrs[attr]
+    for name, obj in g.items():
+        item = level.children.get(name) or level.match(name)
+        if item is None:
+            continue
+        yield obj.name, item
+        if isinstance(obj, h5py.Dataset):
+            for attr in obj.attrs:
+                if attr in level.dataset_attrs.get(name, {}):
+                    yield f"{obj.name}@{attr}", level.dataset_attrs[name][attr]
+        elif item.kind == "members" and not item.flat:  # the sub-group of the members
+            for member in obj.values():
+                yield member.name, item
+                if item.layout is not None and isinstance(member, h5py.Group):
+                    yield from declared_items(member, item.layout)
+        elif item.layout is not None:
+            yield from declared_items(obj, item.layout)
+
+
+def shape_problems(g: h5py.Group, layout: type[Layout]) -> list[str]:
+    """Every dataset under ``g`` whose rank or kind of type differs from its declaration
+    (``[]`` when all agree), e.g. ``/relevance: 1 dimension(s), declared (S, L)``."""
+    out = []
+    for path, item in declared_items(g, layout):
+        if "@" in path or item.layout is not None:
+            continue
+        obj = g.file[path]
+        if item.kind == "members" and isinstance(obj, h5py.Group):
+            continue
+        if not isinstance(obj, h5py.Dataset):
+            out.append(f"{path}: a group, declared a dataset")
+            continue
+        ranks = _ranks(item.shape)
+        if ranks and obj.ndim not in ranks:
+            out.append(f"{path}: {obj.ndim} dimension(s), declared {item.shape}")
+        want, got = _type_kind(item.dtype), _type_kind(obj.dtype)
+        if want and got and want != got:
+            out.append(f"{path}: {got} data ({obj.dtype}), declared {item.dtype}")
+    return out
+
+
+def _ranks(shape: str) -> set[int]:
+    """The ranks a shape declaration allows: ``(S, L)`` → {2}, ``(T,) or (S, T)`` → {1, 2}."""
+    ranks = set()
+    for alternative in shape.split(" or "):
+        alternative = alternative.strip()
+        if alternative.startswith("(") and alternative.endswith(")"):
+            inner = re.sub(r"\([^()]*\)", "", alternative[1:-1])  # min(d, L) is one size
+            ranks.add(len([d for d in inner.split(",") if d.strip()]))
+    return ranks
+
+
+def _type_kind(dtype: Any) -> str:
+    """``numeric``, ``bool`` or ``string`` for a declared dtype name or a numpy dtype
+    (``''`` where it says nothing, e.g. ``json``)."""
+    if isinstance(dtype, str):
+        if dtype == "str":
+            return "string"
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            return ""
+    if h5py.check_string_dtype(dtype) is not None:
+        return "string"
+    kinds = {"f": "numeric", "i": "numeric", "u": "numeric", "b": "bool", "S": "string",
+             "U": "string", "O": "string"}  # fmt: skip
+    return kinds.get(dtype.kind, "")
+
+
 class _Level:
     """The names one group may hold: its attributes, children and attributes on datasets."""
 
     def __init__(self) -> None:
-        self.attrs: set[str] = set()
+        self.attrs: dict[str, Item] = {}
         self.children: dict[str, Item] = {}
-        self.dataset_attrs: dict[str, set[str]] = {}
+        self.dataset_attrs: dict[str, dict[str, Item]] = {}
         self.patterns: list[tuple[re.Pattern[str], Item]] = []
 
     def add(self, layout: type[Layout]) -> None:
         for fname, item in layout.items():
             disk = _disk(fname, item, layout.PREFIX)
             if item.kind == "attribute" and item.on:
-                self.dataset_attrs.setdefault(item.on, set()).add(disk)
+                self.dataset_attrs.setdefault(item.on, {})[disk] = item
             elif item.kind == "attribute":
-                self.attrs.add(disk)
+                self.attrs[disk] = item
             elif item.kind == "group" and item.flat:
                 self.add(item.layout)  # type: ignore[arg-type]
             elif item.kind == "members" and item.flat:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # torch loads only when a model is read or written
 
     from symvae.vae.trained import TrainedVAE
 
-__all__ = ["ModelFile", "load_model", "save_model"]
+__all__ = ["ModelFile", "load_model", "model_key_problems", "read_model_payload", "save_model"]
 
 #: the key of the training's wall time in files written before it left model.pt (ignored)
 _LEGACY_SECONDS = "seconds"
@@ -72,24 +72,52 @@ def save_model(
     atomic_torch_save(Path(path), payload)
 
 
-def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
-    """Load a model written by :func:`save_model` onto ``device``."""
+def read_model_payload(path: str | Path, device: str = "cpu") -> dict[str, Any]:
+    """The dict stored in the ``model.pt`` at ``path`` as it is (keys of :class:`ModelFile`
+    in a complete file), without building the model."""
     import torch
-
-    from symvae.vae.model import VAE, Architecture
-    from symvae.vae.trained import TrainedVAE
 
     path = Path(path)
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
-        payload.pop(_LEGACY_SECONDS, None)
-        record = ModelFile(**payload)
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found") from None
     except Exception as err:  # torch raises many kinds for corrupt files
         raise DataError(
             f"{path}: not a readable symvae model ({err.__class__.__name__}: "
             f"{' '.join(str(err).split())}); {rebuild_hint(path)}"
+        ) from None
+    if not isinstance(payload, dict):
+        raise DataError(
+            f"{path}: not a readable symvae model (holds a {type(payload).__name__}, "
+            "not a dict); " + rebuild_hint(path)
+        )
+    payload.pop(_LEGACY_SECONDS, None)
+    return payload
+
+
+def model_key_problems(payload: dict[str, Any]) -> list[str]:
+    """What the keys of a ``model.pt`` payload lack or hold beyond :class:`ModelFile`."""
+    fields = {f.name: f for f in dataclasses.fields(ModelFile)}
+    required = [name for name, f in fields.items()
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # fmt: skip
+    problems = [f"key {name!r} missing" for name in required if name not in payload]
+    problems += [f"key {name!r} not declared" for name in payload if name not in fields]
+    return problems
+
+
+def load_model(path: str | Path, device: str = "cpu") -> TrainedVAE:
+    """Load a model written by :func:`save_model` onto ``device``."""
+    from symvae.vae.model import VAE, Architecture
+    from symvae.vae.trained import TrainedVAE
+
+    path = Path(path)
+    payload = read_model_payload(path, device)
+    try:
+        record = ModelFile(**payload)
+    except TypeError as err:  # a key missing or one too many
+        raise DataError(
+            f"{path}: not a readable symvae model ({err}); {rebuild_hint(path)}"
         ) from None
     arch = dict(record.architecture)
     arch["hidden"] = tuple(arch["hidden"])

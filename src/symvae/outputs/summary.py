@@ -19,7 +19,15 @@ from symvae.outputs.evaluation import ThresholdScan
 from symvae.outputs.layout import Layout, Provenance, attribute, dataset, group, members
 from symvae.outputs.relevance import ProcessInfo, Stack
 
-__all__ = ["BaselineEstimates", "DirectionsFigures", "LinearTheory", "ProcessSummary", "Summary"]
+__all__ = [
+    "BaselineEstimates",
+    "DirectionsFigures",
+    "DofRow",
+    "LinearTheory",
+    "ProcessSummary",
+    "Summary",
+    "dof_table",
+]
 
 
 @dataclass(kw_only=True)
@@ -140,3 +148,56 @@ class Summary(Layout):
     )
     seeds: NDArray[np.int64] = attribute(shape="(S,)", dtype="int64", meaning="training seeds")
     provenance: Provenance = group(Provenance, flat=True)
+
+
+@dataclass(frozen=True)
+class DofRow:
+    """One process's degrees-of-freedom figures, as the report's summary table gives them."""
+
+    process: str
+    dof_expected: int
+    n_relevant: int
+    """Median (low) over seeds of the relevant count."""
+    n_relevant_min: int
+    n_relevant_max: int
+    dof_measured: int
+    """Median (low) over seeds of the local dof."""
+    local_dof_twonn: float
+    """Median TwoNN estimate."""
+    pca: float | None
+    """PCA baseline of the directions step (``None`` without it)."""
+    threshold: float
+    exact: bool
+    seeds: int
+
+    @property
+    def verdict(self) -> str:
+        """``match`` when the measured dof is the analytic one, ``approx`` when it differs
+        on a process that breaks a constraint on purpose (``exact: false``), else ``differs``."""
+        if self.dof_measured == self.dof_expected:
+            return "match"
+        return "differs" if self.exact else "approx"
+
+
+def dof_table(summary: Summary) -> list[DofRow]:
+    """The degrees-of-freedom table of a ``summary.h5``, one row per process in config order."""
+    rows = []
+    for name in summary.processes:
+        g = summary.process_groups[name]
+        pca = g.directions.baselines.pca if g.directions is not None else None
+        rows.append(
+            DofRow(
+                process=name,
+                dof_expected=int(g.info.dof_expected),
+                n_relevant=int(g.n_relevant_median),
+                n_relevant_min=int(g.n_relevant_min),
+                n_relevant_max=int(g.n_relevant_max),
+                dof_measured=int(g.dof_measured),
+                local_dof_twonn=float(g.local_dof_twonn_median),
+                pca=None if pca is None else float(pca),
+                threshold=float(g.info.threshold),
+                exact=bool(g.info.exact),
+                seeds=len(g.seeds),
+            )
+        )
+    return rows
