@@ -11,6 +11,11 @@ include: "workflow/rules/setup.smk"
 configfile: "config.yaml"
 
 
+# The image every job runs in under --sdm apptainer and on REANA: built from the Dockerfile
+# (every dependency at the version of requirements.lock). Local runs ignore it.
+container: "docker://ghcr.io/symvae/symvae:0.1.0"
+
+
 report: "workflow/report/workflow.rst"
 
 
