@@ -107,3 +107,26 @@ def test_bad_calls() -> None:
         function_symmetries(x, general_family(3), grad=2 * x)
     with pytest.raises(ValueError, match=r"must both be \(n, 4\)"):
         function_symmetries(np.ones((50, 3)), four_vector_family(1), grad=np.ones((50, 3)))
+
+
+def test_a_trained_tagger_is_a_differentiable_function_of_the_events() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from symvae.directions.tagger import _auc, train_tagger
+
+    rng = np.random.default_rng(6)
+    # two classes of one four-vector that differ only in the mass: an invariant task
+    p = rng.normal(size=(1200, 3)) * 20.0
+    mass = np.where(np.arange(1200) < 600, 80.0, 20.0)
+    e = np.sqrt(mass**2 + (p**2).sum(1))
+    x = np.column_stack([e, p])
+    tagger = train_tagger(x[:600], x[600:], hidden=(32, 32), epochs=40, seed=0)
+    assert tagger.accuracy > 0.9 and tagger.auc > 0.95
+    scores = rng.normal(size=200)
+    truth = (rng.uniform(size=200) < 0.4).astype(float)
+    assert _auc(scores, truth) == pytest.approx(roc_auc_score(truth, scores))
+    found = function_symmetries(x, four_vector_family(1), f=tagger, dim=6)
+    assert found.singular_values.shape == (16,)
+    np.testing.assert_allclose(
+        tagger(x[:5]), tagger(__import__("torch").tensor(x[:5])).detach().numpy()
+    )
