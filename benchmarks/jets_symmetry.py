@@ -28,7 +28,12 @@ import numpy as np
 from symvae.directions.families import four_vector_family, lorentz_algebra
 from symvae.directions.function import function_symmetries, span_distance
 from symvae.directions.tagger import train_tagger
-from symvae.events.jets import cluster_jets, constituent_matrix, transverse_momentum
+from symvae.events.jets import (
+    cluster_jets,
+    constituent_matrix,
+    jet_mass_squared,
+    transverse_momentum,
+)
 from symvae.events.presets import pp_to_qcd_dijets, pp_to_ttbar_hadronic
 from symvae.events.pythia import generate_pythia
 
@@ -48,14 +53,6 @@ def _jets(settings: list[str], n_events: int, seed: int, n: int, label: str) -> 
     return x
 
 
-def _mass2(n: int):
-    def m2(t):
-        p = t.reshape(t.shape[0], n, 4).sum(1)
-        return p[:, 0] ** 2 - p[:, 1] ** 2 - p[:, 2] ** 2 - p[:, 3] ** 2
-
-    return m2
-
-
 def _report(name: str, found, n: int) -> None:
     so13 = lorentz_algebra(n)
     with_d = np.concatenate([so13, four_vector_family(n).element("D")[None]])
@@ -64,13 +61,10 @@ def _report(name: str, found, n: int) -> None:
     print(f"{name}: dimension at rtol {found.rtol:g}: {found.dimension}; "
           f"at the widest gap: {found.gap_dimension}")  # fmt: skip
 
-    def best(k: int) -> np.ndarray:
-        return np.einsum("kr,kab->rab", found.coefficients[:, :k], found.family.basis)
-
-    gens = best(6)
+    gens = found.best(6)
     print(f"{name}: Grassmann distance of the 6 best-preserved generators to so(1,3): "
           f"{span_distance(gens, so13):.3g} rad; of the 7 best to so(1,3)+D: "
-          f"{span_distance(best(7), with_d):.3g} rad")  # fmt: skip
+          f"{span_distance(found.best(7), with_d):.3g} rad")  # fmt: skip
     for g in gens[:6]:
         print(f"    {found.family.describe(g)}")
 
@@ -88,7 +82,7 @@ def main() -> None:
     qcd = _jets(pp_to_qcd_dijets(), args.events, args.seed + 1, n, "qcd")
 
     t = time.perf_counter()
-    mass = function_symmetries(top, family, f=_mass2(n))
+    mass = function_symmetries(top, family, f=jet_mass_squared(n))
     print(f"jet mass ({time.perf_counter() - t:.1f} s):")
     _report("mass", mass, n)
     d_mass = mass.distance_to(lorentz_algebra(n))

@@ -10,20 +10,13 @@ import pytest
 
 from symvae.directions.families import four_vector_family, general_family, lorentz_algebra
 from symvae.directions.function import function_symmetries, gradient, span_distance
+from symvae.events.jets import jet_mass_squared
 
 ETA = np.array([1.0, -1.0, -1.0, -1.0])
 
 
 def _minkowski(t):
     return (t**2 * t.new_tensor(ETA)).sum(1)
-
-
-def _jet_mass2(n):
-    def m2(t):
-        p = t.reshape(t.shape[0], n, 4).sum(1)
-        return p[:, 0] ** 2 - p[:, 1] ** 2 - p[:, 2] ** 2 - p[:, 3] ** 2
-
-    return m2
 
 
 def _so3() -> np.ndarray:
@@ -56,7 +49,7 @@ def test_jet_mass_of_padded_constituents_gives_so13() -> None:
     rng = np.random.default_rng(2)
     x = np.abs(rng.normal(size=(3000, n, 4))) * [2.0, 1.0, 1.0, 1.0]
     x[:, 8:] = 0.0  # zero-padded constituents, as in the jet samples
-    found = function_symmetries(x.reshape(3000, -1), four_vector_family(n), f=_jet_mass2(n))
+    found = function_symmetries(x.reshape(3000, -1), four_vector_family(n), f=jet_mass_squared(n))
     assert found.dimension == 6
     assert found.distance_to(lorentz_algebra(n)) < 1e-10
 

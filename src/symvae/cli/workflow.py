@@ -92,16 +92,15 @@ class _Progress(logging.Filter):
     """Follows Snakemake's progress and job events (a filter on its logger sees every record,
     whatever handlers Snakemake installs) and draws them as a tqdm bar."""
 
-    def __init__(self, disable: bool) -> None:
-        super().__init__()
-        self.bar: Any = None
-        self.disable = disable
-
-    def filter(self, record: logging.LogRecord) -> bool:
+    def __init__(self) -> None:
         from snakemake_interface_logger_plugins.common import LogEvent
 
-        if self.disable:
-            return True
+        super().__init__()
+        self.bar: Any = None
+        self.events = LogEvent
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        LogEvent = self.events  # the enum, imported once in __init__
         event = getattr(record, "event", None)
         if event == LogEvent.PROGRESS:
             self._bar(int(record.total))  # type: ignore[attr-defined]
@@ -117,7 +116,7 @@ class _Progress(logging.Filter):
 
     def _bar(self, total: int | None) -> None:
         if self.bar is None:
-            self.bar = tqdm(total=total, desc="workflow", unit="job", disable=self.disable)
+            self.bar = tqdm(total=total, desc="workflow", unit="job")
         elif total is not None and self.bar.total != total:
             self.bar.total = total
 
@@ -138,8 +137,9 @@ def run_workflow(args: Sequence[str], progress: bool = True) -> bool:
             f"symvae run needs Snakemake ({err}); install the workflow extra: "
             'pip install -c requirements.lock -e ".[workflow]"'
         ) from None
-    bar = _Progress(disable=not progress)
-    logger.addFilter(bar)
+    bar = _Progress() if progress else None
+    if bar is not None:
+        logger.addFilter(bar)
     try:
         parser, parsed = parse_args(list(args))
         return bool(args_to_api(parsed, parser))
@@ -149,5 +149,6 @@ def run_workflow(args: Sequence[str], progress: bool = True) -> bool:
         print_exception(err)
         return False
     finally:
-        logger.removeFilter(bar)
-        bar.close()
+        if bar is not None:
+            logger.removeFilter(bar)
+            bar.close()

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from symvae.directions.families import LinearFamily
-from symvae.directions.subspaces import grassmann_distance, null_space, orthonormal_matrices
+from symvae.directions.subspaces import grassmann_distance, null_space
 
 __all__ = [
     "FunctionSymmetry",
@@ -114,8 +114,12 @@ class FunctionSymmetry:
     def generators(self) -> NDArray[np.float64]:
         """``(dimension, d, d)`` unit-norm, Frobenius-orthonormal generators, the most
         exactly preserved first."""
-        c = self.coefficients[:, : self.dimension]
-        return np.einsum("kr,kab->rab", c, self.family.basis)
+        return self.best(self.dimension)
+
+    def best(self, k: int) -> NDArray[np.float64]:
+        """The ``k`` best-preserved directions ``(k, d, d)`` (smallest singular values),
+        whatever the counted dimension."""
+        return np.einsum("kr,kab->rab", self.coefficients[:, :k], self.family.basis)
 
     @property
     def gap_dimension(self) -> int:
@@ -188,6 +192,5 @@ def span_distance(a: ArrayLike, b: ArrayLike) -> float:
     two sets of ``d × d`` matrices ``(k, d, d)`` and ``(m, d, d)``, in the Frobenius
     geometry; over ``min(k, m)`` angles when the dimensions differ (compare the dimensions
     separately). 0 for the same algebra in any basis."""
-    a = orthonormal_matrices(np.asarray(a, dtype=np.float64))
-    b = orthonormal_matrices(np.asarray(b, dtype=np.float64))
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return grassmann_distance(a.reshape(len(a), -1).T, b.reshape(len(b), -1).T)

@@ -17,13 +17,16 @@ ordered by energy. Momenta in GeV.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import awkward as ak
 import numpy as np
 from numpy.typing import NDArray
 
 from symvae.errors import ConfigError, DataError
+from symvae.events.features import _mass
 from symvae.events.store import Events
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "cluster_jets",
     "constituent_matrix",
     "invariant_mass",
+    "jet_mass_squared",
     "transverse_momentum",
 ]
 
@@ -69,8 +73,22 @@ def transverse_momentum(particles: ak.Array) -> ak.Array:
 
 def invariant_mass(px: object, py: object, pz: object, e: object) -> NDArray[np.float64]:
     """``√max(E² − |p|², 0)`` (GeV), elementwise."""
-    m2 = np.asarray(e) ** 2 - np.asarray(px) ** 2 - np.asarray(py) ** 2 - np.asarray(pz) ** 2
-    return np.sqrt(np.maximum(m2, 0.0))
+    return _mass(
+        np.asarray(e) ** 2 - np.asarray(px) ** 2 - np.asarray(py) ** 2 - np.asarray(pz) ** 2
+    )
+
+
+def jet_mass_squared(n_constituents: int) -> Callable[[Any], Any]:
+    """The jet's ``m² = (Σ p_i)² `` (GeV², metric ``diag(1, −1, −1, −1)``) as a function of
+    the rows of :func:`constituent_matrix` ``(m, 4N)``: numpy arrays or torch tensors alike
+    (the analytic function of the function-preserving finder)."""
+    n = int(n_constituents)
+
+    def m2(x: Any) -> Any:
+        p = x.reshape(x.shape[0], n, 4).sum(1)
+        return p[:, 0] ** 2 - p[:, 1] ** 2 - p[:, 2] ** 2 - p[:, 3] ** 2
+
+    return m2
 
 
 def _definition(algorithm: str, radius: float):
@@ -126,39 +144,33 @@ def cluster_jets(
     sequence = fastjet.ClusterSequence(momenta, definition)
     jets = sequence.inclusive_jets(min_pt=float(min_pt))
     constituents = sequence.constituents(min_pt=float(min_pt))
-    hardness = jets.E if algorithm == "ee_antikt" else np.sqrt(jets.px**2 + jets.py**2)
+    hardness = jets.E if algorithm == "ee_antikt" else transverse_momentum(jets)
     order = ak.argsort(hardness, axis=1, ascending=False, stable=True)
     jets, constituents = jets[order], constituents[order]
-    leading = ak.firsts(constituents, axis=1)
-    leading = ak.fill_none(leading, [], axis=0)
+    leading = ak.fill_none(ak.firsts(constituents, axis=1), [], axis=0)
     leading = leading[
-        ak.argsort(np.sqrt(leading.px**2 + leading.py**2), axis=1, ascending=False, stable=True)
+        ak.argsort(transverse_momentum(leading), axis=1, ascending=False, stable=True)
     ]
     meta = {
         **{k: v for k, v in events.metadata.items() if k != "provenance"},
         "jets": {"algorithm": algorithm, "radius": float(radius), "min_pt_GeV": float(min_pt),
                  "invisible": list(invisible), "fastjet": _fastjet_version()},
     }  # fmt: skip
-    jet_records = ak.zip(
-        {
-            **{k: jets[k] for k in ("px", "py", "pz", "E")},
-            "pid": ak.values_astype(ak.zeros_like(jets.E), np.int32) + JET_PID,
-            "charge": ak.values_astype(ak.zeros_like(jets.E), np.float32),
-        }
-    )
-    const_records = ak.zip(
-        {
-            **{k: ak.values_astype(leading[k], np.float64) for k in ("px", "py", "pz", "E")},
-            "pid": ak.values_astype(ak.zeros_like(leading.E), np.int32),
-            "charge": ak.values_astype(ak.zeros_like(leading.E), np.float32),
-        }
-    )
     return Jets(
-        jets=Events(jet_records, events.weight, {**meta, "objects": "jets"}),
-        leading_constituents=Events(
-            const_records, events.weight, {**meta, "objects": "leading-jet constituents"}
+        jets=_events(jets, events.weight, {**meta, "objects": "jets"}, pid=JET_PID),
+        leading_constituents=_events(
+            leading, events.weight, {**meta, "objects": "leading-jet constituents"}, pid=0
         ),
     )
+
+
+def _events(
+    momenta: ak.Array, weight: NDArray[np.float64], meta: dict[str, Any], pid: int
+) -> Events:
+    """Jets or constituents ``(n, var)`` as event records with one ``pid`` (charge 0)."""
+    columns = {k: ak.to_numpy(ak.flatten(momenta[k])) for k in ("px", "py", "pz", "E")}
+    columns["pid"] = np.full(len(columns["E"]), pid)
+    return Events.from_arrays(ak.to_numpy(ak.num(momenta)), columns, weight, meta)
 
 
 def _fastjet_version() -> str:

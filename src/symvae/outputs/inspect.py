@@ -137,14 +137,13 @@ def _attributes(attrs: Any, meanings: dict[str, Item]) -> list[str]:
     for key, value in attrs.items():
         item = meanings.get(f"/@{key}")
         meaning = f"  ({item.meaning})" if item is not None and item.meaning else ""
+        text = _text(value)
         if key.endswith("_json"):
-            text = _text(value)
             shown = f"JSON, {len(text)} characters"
             if key == "provenance_json":
                 shown += _versions(text)
             out.append(f"    {key}: {shown}{meaning}")
         else:
-            text = _text(value)
             text = text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
             out.append(f"    {key} = {text}{meaning}")
     return out
