@@ -206,24 +206,17 @@ def _model(path: Path) -> str:
 
 
 def _root(path: Path) -> str:
-    import uproot
-
-    try:
-        with uproot.open(path) as f:
-            lines = [f"{path}  (ROOT)"]
-            for key, cls in f.classnames().items():
-                lines.append(f"  {key}: {cls}")
-            if events.TREE in f:
-                tree = f[events.TREE]
-                lines.append(f"  tree '{events.TREE}': {tree.num_entries} events")
-                for name, branch in tree.items():
-                    lines.append(f"    {name}: {branch.typename}")
-            if events.METADATA in f:
-                meta = json.loads(str(f[events.METADATA]))
-                lines.append("  metadata:")
-                lines += [f"    {k}: {json.dumps(v)[:120]}" for k, v in meta.items()]
-    except Exception as err:  # uproot raises many kinds for corrupt files
-        raise DataError(
-            f"{path}: not a readable ROOT file ({err.__class__.__name__}: {err})"
-        ) from None
+    with events._reading(path) as f:  # any failure: a DataError naming the file
+        lines = [f"{path}  (ROOT)"]
+        for key, cls in f.classnames().items():
+            lines.append(f"  {key}: {cls}")
+        if events.TREE in f:
+            tree = f[events.TREE]
+            lines.append(f"  tree '{events.TREE}': {tree.num_entries} events")
+            for name, branch in tree.items():
+                lines.append(f"    {name}: {branch.typename}")
+        if events.METADATA in f:
+            meta = json.loads(str(f[events.METADATA]))
+            lines.append("  metadata:")
+            lines += [f"    {k}: {json.dumps(v)[:120]}" for k, v in meta.items()]
     return "\n".join(lines)

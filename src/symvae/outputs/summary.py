@@ -27,6 +27,7 @@ __all__ = [
     "ProcessSummary",
     "Summary",
     "dof_table",
+    "dof_verdict",
 ]
 
 
@@ -172,11 +173,17 @@ class DofRow:
 
     @property
     def verdict(self) -> str:
-        """``match`` when the measured dof is the analytic one, ``approx`` when it differs
-        on a process that breaks a constraint on purpose (``exact: false``), else ``differs``."""
-        if self.dof_measured == self.dof_expected:
-            return "match"
-        return "differs" if self.exact else "approx"
+        """:func:`dof_verdict` of this row."""
+        return dof_verdict(self.dof_measured, self.dof_expected, self.exact)
+
+
+def dof_verdict(dof_measured: int, dof_expected: int, exact: bool) -> str:
+    """``match`` when the measured dof is the analytic one, ``approx`` when it differs on a
+    process that breaks a constraint on purpose (``exact: false``: its expected dof is only
+    that of its exact limit), else ``differs``."""
+    if dof_measured == dof_expected:
+        return "match"
+    return "differs" if exact else "approx"
 
 
 def dof_table(summary: Summary) -> list[DofRow]:

@@ -12,7 +12,6 @@ cut file is caught here) and then its content against the layout of its name
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,29 +138,17 @@ def _hdf5_problems(path: Path, layout: type[Layout]) -> list[str]:
 
 
 def _root_problems(path: Path) -> list[str]:
-    import uproot
-
+    """The tree and branches as the reader checks them (:func:`events._open_tree`), the
+    metadata string required beside them, and the first entry read."""
     try:
-        with uproot.open(path) as f:
-            if events.TREE not in f:
-                return [f"no TTree '{events.TREE}' (not a symvae event file)"]
-            tree = f[events.TREE]
-            missing = [b for b in [*events.BRANCHES, events.WEIGHT] if b not in tree]
-            problems = [f"branch {b!r} missing" for b in missing]
+        with events._reading(path) as f:
+            events._open_tree(f, path)
             if events.METADATA not in f:
-                problems.append(f"no '{events.METADATA}' string beside the tree")
-            else:
-                try:
-                    json.loads(str(f[events.METADATA]))
-                except ValueError as err:
-                    problems.append(f"'{events.METADATA}' is not JSON ({err})")
-            if not missing:
-                tree.arrays([*events.BRANCHES, events.WEIGHT], entry_stop=1)
-    except Exception as err:  # uproot raises many kinds for corrupt files
-        return [
-            f"not a readable ROOT file ({err.__class__.__name__}: {' '.join(str(err).split())})"
-        ]
-    return problems
+                return [f"no '{events.METADATA}' string beside the tree"]
+            f[events.TREE].arrays([*events.BRANCHES, events.WEIGHT], entry_stop=1)
+    except DataError as err:
+        return [_without_path(str(err), path)]
+    return []
 
 
 def _without_path(message: str, path: Path) -> str:

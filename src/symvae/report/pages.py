@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
+from symvae.outputs.summary import dof_verdict
 from symvae.plotting.style import A4_LANDSCAPE
 from symvae.report.data import _ProcessSummary
 
@@ -79,6 +80,14 @@ def _fmt_float(value: Any, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
+#: symbol and colour of each :func:`~symvae.outputs.summary.dof_verdict`
+_VERDICT_STYLE = {
+    "match": (_CHECK, _GOOD),
+    "approx": (_APPROX, _NEUTRAL),
+    "differs": (_CROSS, _BAD),
+}
+
+
 def _verdict(p: _ProcessSummary) -> tuple[str, str]:
     """Symbol and colour of the dof comparison of one process.
 
@@ -86,11 +95,7 @@ def _verdict(p: _ProcessSummary) -> tuple[str, str]:
     process, and ≈ (grey) for an approximate one, whose expected dof is only that of its
     exact limit.
     """
-    if p.dof_ok:
-        return _CHECK, _GOOD
-    if not p.exact:
-        return _APPROX, _NEUTRAL
-    return _CROSS, _BAD
+    return _VERDICT_STYLE[dof_verdict(p.dof_measured, p.dof_expected, p.exact)]
 
 
 def _new_page() -> Figure:
