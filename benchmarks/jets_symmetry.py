@@ -9,10 +9,17 @@ Then, over the family I_N ⊗ gl(4) (the same 4 × 4 map on every constituent, 1
    around the gap, and the Grassmann distance to so(1,3) and to so(1,3) + dilation;
 2. a top-versus-QCD tagger (``symvae.directions.tagger``) trained on the raw four-vectors:
    its accuracy and AUC, the same spectrum, the gap dimension, and the distance of its six
-   best-preserved generators to so(1,3).
+   best-preserved generators to so(1,3);
+3. the distribution-preserving finder (``symvae.directions.generators``) on the same top
+   jets' first ``--dist-constituents`` constituents, in the lab frame and in the jet frame
+   (each jet rotated so that its axis is +z): the generators it keeps, each with its
+   two-sample p-value, and their distance to J_z (the rotation about the beam in the lab,
+   about the jet axis in the jet frame);
+4. the correlation dimension dim(Q) = d ln C(Q) / d ln Q of top and QCD jets from the energy
+   mover's distance (Komiske, Metodiev, Thaler) on ``--emd-jets`` jets of each sample.
 
 Prints every figure; the last line is machine-readable:
-``jets: mass dim D1 dist X1; tagger gap dim D2 dist6 X2 auc A``.
+``jets: mass dim D1 dist X1; tagger gap dim D2 dist6 X2 auc A; distribution lab R1 jet R2``.
 
 Run: ``python benchmarks/jets_symmetry.py [--events 3000] [--constituents 20] [--seed 1]``.
 """
@@ -27,10 +34,14 @@ import numpy as np
 
 from symvae.directions.families import four_vector_family, lorentz_algebra
 from symvae.directions.function import function_symmetries, span_distance
+from symvae.directions.generators import find_generators
 from symvae.directions.tagger import train_tagger
+from symvae.dof import correlation_dimension
+from symvae.events.emd import jet_particles, pairwise_emd
 from symvae.events.jets import (
     cluster_jets,
     constituent_matrix,
+    jet_frame,
     jet_mass_squared,
     transverse_momentum,
 )
@@ -40,7 +51,9 @@ from symvae.events.pythia import generate_pythia
 WINDOW = (550.0, 650.0)
 
 
-def _jets(settings: list[str], n_events: int, seed: int, n: int, label: str) -> np.ndarray:
+def _jets(
+    settings: list[str], n_events: int, seed: int, n: int, label: str
+) -> tuple[np.ndarray, np.ndarray]:
     t = time.perf_counter()
     events = generate_pythia(settings, n_events, seed=seed, label=label)
     jets = cluster_jets(events, radius=0.8, algorithm="antikt", min_pt=200.0)
@@ -48,9 +61,41 @@ def _jets(settings: list[str], n_events: int, seed: int, n: int, label: str) -> 
     pt = ak.to_numpy(transverse_momentum(lead))
     window = (pt > WINDOW[0]) & (pt < WINDOW[1])
     x = constituent_matrix(jets.leading_constituents, n)[window]
+    axis = np.column_stack([ak.to_numpy(lead[k]) for k in ("px", "py", "pz")])[window]
     print(f"{label}: {n_events} events, {window.sum()} leading jets in the window "
           f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
-    return x
+    return x, axis
+
+
+def _distribution(name: str, x: np.ndarray, n: int, seed: int) -> int:
+    family = four_vector_family(n)
+    t = time.perf_counter()
+    found = find_generators(x, None, family, degree=2, seed=seed)
+    jz = family.element("J_z")[None]
+    print(f"distribution, {name} ({len(x)} jets, {n} constituents, "
+          f"{time.perf_counter() - t:.1f} s): algebra {found.algebra.basis.shape[0]}, "
+          f"kept {len(found.generators)}")  # fmt: skip
+    for label, p in zip(found.labels, found.confirmation.p_values.min(axis=1), strict=False):
+        print(f"    {label}  (smallest two-sample p {p:.3g})")
+    s = found.rank_tests.singular_values
+    print(f"    whitened singular values (ascending) {np.array2string(s[:6], precision=3)}")
+    if len(found.generators):
+        print(
+            f"    distance of the kept span to J_z: {span_distance(found.generators, jz):.3g} rad"
+        )
+    return len(found.generators)
+
+
+def _dimension(name: str, x: np.ndarray, n_jets: int, radius: float) -> None:
+    t = time.perf_counter()
+    jets = jet_particles(x[:n_jets].reshape(min(n_jets, len(x)), -1, 4))
+    d = pairwise_emd(jets, radius, progress=False)
+    q = np.geomspace(2.0, 400.0, 16)
+    cd = correlation_dimension(d, q)
+    print(f"correlation dimension, {name} ({len(jets)} jets, {d.size} pairs, "
+          f"{time.perf_counter() - t:.1f} s), median EMD {np.median(d):.1f} GeV:")  # fmt: skip
+    for qm, dim in zip(cd.midpoints, cd.dimension, strict=True):
+        print(f"    Q {qm:7.1f} GeV  dim {dim:5.2f}")
 
 
 def _report(name: str, found, n: int) -> None:
@@ -75,11 +120,15 @@ def main() -> None:
     parser.add_argument("--constituents", type=int, default=20, help="N constituents")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=60, help="tagger training epochs")
+    parser.add_argument(
+        "--dist-constituents", type=int, default=6, help="constituents for the distribution finder"
+    )
+    parser.add_argument("--emd-jets", type=int, default=300, help="jets per sample for the EMD")
     args = parser.parse_args()
     n = args.constituents
     family = four_vector_family(n)
-    top = _jets(pp_to_ttbar_hadronic(), args.events, args.seed, n, "ttbar")
-    qcd = _jets(pp_to_qcd_dijets(), args.events, args.seed + 1, n, "qcd")
+    top, top_axis = _jets(pp_to_ttbar_hadronic(), args.events, args.seed, n, "ttbar")
+    qcd, _ = _jets(pp_to_qcd_dijets(), args.events, args.seed + 1, n, "qcd")
 
     t = time.perf_counter()
     mass = function_symmetries(top, family, f=jet_mass_squared(n))
@@ -95,9 +144,18 @@ def main() -> None:
     learned = function_symmetries(probe, family, f=tagger, dim=6)
     _report("tagger", learned, n)
     d_tag = learned.distance_to(lorentz_algebra(n))
+
+    k = args.dist_constituents
+    lab = top[:, : 4 * k]
+    framed = jet_frame(top.reshape(len(top), n, 4), top_axis)[:, :k].reshape(len(top), 4 * k)
+    r_lab = _distribution("lab frame", lab, k, args.seed)
+    r_jet = _distribution("jet frame", framed, k, args.seed)
+    _dimension("top", top, args.emd_jets, 0.8)
+    _dimension("qcd", qcd, args.emd_jets, 0.8)
     print(
         f"jets: mass dim {mass.dimension} dist {d_mass:.3g}; tagger gap dim "
-        f"{learned.gap_dimension} dist6 {d_tag:.3g} auc {tagger.auc:.3f}"
+        f"{learned.gap_dimension} dist6 {d_tag:.3g} auc {tagger.auc:.3f}; "
+        f"distribution lab {r_lab} jet {r_jet}"
     )
 
 

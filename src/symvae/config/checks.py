@@ -42,6 +42,12 @@ def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> 
             f"for training, got {d.validation_fraction} + {d.test_fraction}"
         )
     check_events(spec, key)
+    if spec.events is not None and spec.events.get("jets") is not None:
+        from symvae.events.jets import JetSelection
+
+        if spec.events["source"] != "pythia":
+            raise ConfigError(f"{key}.events.jets': jets are clustered from Pythia events only")
+        JetSelection.from_dict(spec.events["jets"], f"{key}.events.jets'")
     if spec.events is not None and spec.events["source"] == "pythia":
         last = d.seed + spec.n_chunks - 1
         if last > 900_000_000:
@@ -49,7 +55,12 @@ def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> 
                 f"{key}.data.seed': Pythia takes seeds up to 900000000, and chunk seeds run "
                 f"to data.seed + chunks - 1 = {last}"
             )
-    if spec.vae.latent_dim < spec.dof:
+    if spec.dof is None and spec.exact:
+        raise ConfigError(
+            f"{key}.dof': null (no analytic count) goes with exact: false; an exact process "
+            "knows its degrees of freedom"
+        )
+    if spec.dof is not None and spec.vae.latent_dim < spec.dof:
         raise ConfigError(
             f"{key}.vae.latent_dim': {spec.vae.latent_dim} latent directions cannot hold "
             f"dof = {spec.dof}"

@@ -118,6 +118,7 @@ def _load(raw: dict[str, Any]) -> Config:
     check_values(raw)
     raw = coerce_integers(raw, schema(), schema())
     _validate(raw)
+    raw = _only(raw)
     check_results(raw.get("results", "results"))
 
     defaults = {k: {**BUILTIN_DEFAULTS[k], **raw["defaults"].get(k, {})} for k in BUILTIN_DEFAULTS}
@@ -185,6 +186,35 @@ def _read(source: str | Path | Mapping[str, Any], located: list[Located]) -> dic
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}config must be a mapping, got {type(raw).__name__}")
     return dict(raw)
+
+
+def _only(raw: dict[str, Any]) -> dict[str, Any]:
+    """The config cut to the processes and invariance settings that ``only`` names (a
+    profile that runs a part of the study): scans left with none of their processes go too."""
+    names = raw.get("only")
+    if names is None:
+        return raw
+    settings = raw.get("invariance", {}).get("settings", {})
+    unknown = [n for n in names if n not in raw["processes"] and n not in settings]
+    if unknown:
+        raise ConfigError(
+            f"config key 'only': no process or invariance setting named {', '.join(unknown)}"
+        )
+    out = {**raw, "processes": {k: v for k, v in raw["processes"].items() if k in names}}
+    if not out["processes"]:
+        raise ConfigError("config key 'only': names no process")
+    if "invariance" in raw:
+        kept = {k: v for k, v in settings.items() if k in names}
+        out["invariance"] = {**raw["invariance"], "settings": kept}
+    scans = {}
+    for key, scan in raw.get("scans", {}).items():
+        wanted = scan["processes"]
+        if wanted == "exact" or any(p in names for p in wanted):
+            keep = wanted if wanted == "exact" else [p for p in wanted if p in names]
+            scans[key] = {**scan, "processes": keep}
+    if "scans" in raw:
+        out["scans"] = scans
+    return out
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,7 +306,13 @@ def _invariance(
         _check_setting(setting, where, processes)
         if setting.space == "events" and setting.d is None:
             # the dimension of the event manifold: the process's degrees of freedom
-            setting = dataclasses.replace(setting, d=processes[setting.process].dof)
+            dof = processes[setting.process].dof
+            if dof is None:
+                raise ConfigError(
+                    f"{where}.d': process '{setting.process}' has no analytic dof to take "
+                    "the dimension from; give d"
+                )
+            setting = dataclasses.replace(setting, d=dof)
         out[name] = setting
     return out
 

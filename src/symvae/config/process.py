@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 
+#: ``dof_expected`` in the output files of a process without an analytic count
+NO_DOF = -1
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """How many events a generator draws and how they are split.
@@ -134,7 +138,9 @@ class ProcessSpec:
     """Everything the workflow needs to know about one process (dataset)."""
 
     name: str
-    dof: int
+    dof: int | None
+    """The analytic number of degrees of freedom; ``None`` where none is known (hadron-level
+    jets): files then store :data:`NO_DOF`."""
     generator: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
@@ -150,6 +156,11 @@ class ProcessSpec:
     relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
     local_dof: LocalDofConfig = field(default_factory=LocalDofConfig)
     directions: DirectionsTruth = field(default_factory=DirectionsTruth)
+
+    @property
+    def dof_attribute(self) -> int:
+        """``dof`` as the files store it: :data:`NO_DOF` where none is known."""
+        return NO_DOF if self.dof is None else int(self.dof)
 
     @property
     def has_events(self) -> bool:
@@ -219,7 +230,7 @@ class ProcessSpec:
         return cls(
             name=d["name"],
             generator=d.get("generator", ""),
-            dof=int(d["dof"]),
+            dof=None if d.get("dof") is None else int(d["dof"]),
             events=copy.deepcopy(d["events"]) if d.get("events") is not None else None,
             features=copy.deepcopy(d["features"]) if d.get("features") is not None else None,
             exact=bool(d.get("exact", True)),

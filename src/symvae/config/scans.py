@@ -226,6 +226,12 @@ def scan_settings(
                     f"(config has: {', '.join(processes)})"
                 )
         measure = entry.get("measure", "dof")
+        blind = [p for p in names if processes[p].dof is None]
+        if measure != "symmetry" and blind:
+            raise ConfigError(
+                f"{key}.processes': {', '.join(blind)} has no analytic dof for measure "
+                f"{measure} to compare with"
+            )
         scan = ScanSetting(
             name=name,
             parameter=entry["parameter"],

@@ -400,8 +400,9 @@ def score_generators(
         e = e * sc[None, None, :] / sc[None, :, None]
     nf = orthonormal_matrices(f).shape[0] if len(f) else 0
     ne = orthonormal_matrices(e).shape[0] if len(e) else 0
-    a = f.reshape(len(f), -1).T
-    b = e.reshape(len(e), -1).T
+    size = int(np.prod(e.shape[1:]))  # d²: an empty found set reshapes to (d², 0)
+    a = f.reshape(len(f), size).T
+    b = e.reshape(len(e), size).T
     return GeneratorScore(
         n_found=nf,
         n_expected=ne,

@@ -16,9 +16,15 @@ Selectors, applied in order, each pick one particle per event:
     the ``k``-th hardest (0-based, by descending pT, ties in event order) of all particles
     matching the ids; if an earlier selector already took it, the object is missing;
 ``{"index": k}``
-    the ``k``-th particle of the event (0-based); missing if absent or already taken.
+    the ``k``-th particle of the event (0-based); missing if absent or already taken;
+``{"range": [a, b]}``
+    shorthand for the selectors ``{"index": a}``, ..., ``{"index": b - 1}`` (e.g. the first
+    constituents of a jet after the jet itself).
 
-Events lacking any object are dropped (their number is ``n_dropped`` in the metadata).
+Events lacking any object are dropped (their number is ``n_dropped`` in the metadata),
+except for selectors with ``"pad": true``: a missing padded object is the zero four-vector
+(``E = p = 0``), as in zero-padded jet-constituent inputs. Padded objects go with the
+``cartesian`` and ``invariants`` kinds only (a zero vector has no direction).
 
 Feature kinds (``FEATURE_KINDS``), with ``i, j`` numbering objects from 1:
 
@@ -126,13 +132,17 @@ class Selector:
     pids: tuple[int, ...] | None = None
     rank: int | None = None
     index: int | None = None
+    pad: bool = False
+    """A missing object is the zero four-vector instead of dropping the event."""
 
     def describe(self) -> dict[str, Any]:
         """The selector as a JSON-serialisable dict, as written in the config."""
+        pad = {"pad": True} if self.pad else {}
         if self.index is not None:
-            return {"index": self.index}
+            return {"index": self.index, **pad}
         pid: int | list[int] = self.pids[0] if len(self.pids) == 1 else list(self.pids)
-        return {"pid": pid} if self.rank is None else {"pid": pid, "rank": self.rank}
+        out: dict[str, Any] = {"pid": pid} if self.rank is None else {"pid": pid, "rank": self.rank}
+        return {**out, **pad}
 
 
 @dataclass(frozen=True)
@@ -165,22 +175,46 @@ def _parse_selector(raw: Any, where: str) -> Selector:
         return raw
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: a selector is a mapping like {{pid: 13}}, got {raw!r}")
-    unknown = sorted(set(raw) - {"pid", "rank", "index"})
+    unknown = sorted(set(raw) - {"pid", "rank", "index", "pad"})
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
     if ("pid" in raw) == ("index" in raw):
-        raise ConfigError(f"{where}: give exactly one of 'pid' and 'index'")
+        raise ConfigError(f"{where}: give exactly one of 'pid', 'index' and 'range'")
+    pad = raw.get("pad", False)
+    if not isinstance(pad, bool):
+        raise ConfigError(f"{where}.pad: expected true or false, got {pad!r}")
     if "index" in raw:
         if "rank" in raw:
             raise ConfigError(f"{where}: 'rank' goes with 'pid', not with 'index'")
-        return Selector(index=_int(raw["index"], f"{where}.index", 0))
+        return Selector(index=_int(raw["index"], f"{where}.index", 0), pad=pad)
     pid = raw["pid"]
     pids = list(pid) if isinstance(pid, list | tuple) else [pid]
     if not pids:
         raise ConfigError(f"{where}.pid: empty list of PDG ids")
     parsed = tuple(_int(p, f"{where}.pid") for p in pids)
     rank = None if raw.get("rank") is None else _int(raw["rank"], f"{where}.rank", 0)
-    return Selector(pids=parsed, rank=rank)
+    return Selector(pids=parsed, rank=rank, pad=pad)
+
+
+def _parse_selectors(objects: Sequence[Any]) -> tuple[Selector, ...]:
+    """The selectors of ``features.objects``, each ``{"range": [a, b]}`` expanded."""
+    out: list[Selector] = []
+    for i, raw in enumerate(objects):
+        where = f"features.objects[{i}]"
+        if isinstance(raw, Mapping) and "range" in raw:
+            bounds = raw["range"]
+            if "pid" in raw or "index" in raw or "rank" in raw:
+                raise ConfigError(f"{where}: 'range' stands alone (with 'pad' at most)")
+            if not (isinstance(bounds, Sequence) and len(bounds) == 2):
+                raise ConfigError(f"{where}.range: give [first, stop], got {bounds!r}")
+            a, b = (_int(v, f"{where}.range", 0) for v in bounds)
+            if b <= a:
+                raise ConfigError(f"{where}.range: stop must exceed first, got {[a, b]}")
+            rest = {k: v for k, v in raw.items() if k != "range"}
+            out += [_parse_selector({"index": k, **rest}, where) for k in range(a, b)]
+        else:
+            out.append(_parse_selector(raw, where))
+    return tuple(out)
 
 
 def _parse_beams(raw: Any) -> tuple[tuple[float, float, float, float], ...] | None:
@@ -210,7 +244,7 @@ def parse_spec(spec: Mapping[str, Any] | FeatureSpec) -> FeatureSpec:
     objects = spec.get("objects")
     if not isinstance(objects, Sequence) or isinstance(objects, str) or not objects:
         raise ConfigError("features.objects: give a non-empty list of selectors")
-    selectors = tuple(_parse_selector(o, f"features.objects[{i}]") for i, o in enumerate(objects))
+    selectors = _parse_selectors(objects)
     kinds = spec.get("kinds", ["cartesian"])
     if isinstance(kinds, str):
         kinds = [kinds]
@@ -224,6 +258,10 @@ def parse_spec(spec: Mapping[str, Any] | FeatureSpec) -> FeatureSpec:
     smearing = spec.get("smearing", 0.0)
     if isinstance(smearing, bool) or not isinstance(smearing, int | float) or not smearing >= 0:
         raise ConfigError(f"features.smearing: expected a number >= 0, got {smearing!r}")
+    if any(sel.pad for sel in selectors) and "collider" in kinds:
+        raise ConfigError(
+            "features.kinds: 'collider' needs a direction, which a zero-padded object lacks"
+        )
     parsed = FeatureSpec(selectors, tuple(kinds), _parse_beams(spec.get("beams")), float(smearing))
     if not feature_columns(parsed)[0]:
         raise ConfigError(
@@ -299,7 +337,7 @@ def _check_kept(
 ) -> NDArray[np.bool_]:
     """Mask ``(n,)`` of events with every object; :class:`DataError` if there is none (unless
     ``allow_empty``: one chunk of a larger file may have none)."""
-    found = idx >= 0
+    found = (idx >= 0) | np.array([sel.pad for sel in spec.selectors])
     kept = found.all(axis=1)
     if not kept.any() and not allow_empty:
         n_found = found.sum(axis=0)
@@ -418,13 +456,18 @@ def _gather(
     particles: ak.Array, idx: NDArray[np.int64], kept: NDArray[np.bool_] | None = None
 ) -> ak.Array:
     """Momentum4D records ``(n_kept, n_objects)`` of the particles at local indices ``idx``
-    (``(n, n_objects)``, all ``>= 0`` in the ``kept`` events; every event if ``kept`` is None)."""
+    (``(n, n_objects)`` in the ``kept`` events; every event if ``kept`` is None); an index
+    ``-1`` (a missing padded object) gives the zero four-vector."""
     counts = ak.to_numpy(ak.num(particles, axis=1))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     if kept is not None:
         starts, idx = starts[kept], idx[kept]
-    flat = starts[:, None] + idx
-    fields = {f: ak.to_numpy(ak.flatten(particles[f]))[flat] for f in ("px", "py", "pz", "E")}
+    missing = idx < 0
+    flat = np.where(missing, 0, starts[:, None] + idx)
+    fields = {}
+    for f in ("px", "py", "pz", "E"):
+        values = ak.to_numpy(ak.flatten(particles[f]))
+        fields[f] = np.where(missing, 0.0, values[flat] if values.size else 0.0)
     return ak.zip(fields, with_name="Momentum4D")
 
 
@@ -449,11 +492,11 @@ def select_objects(
         Boolean mask ``(n,)`` of those events (e.g. to take their weights). Does not raise
         when no event is kept; :func:`compute_features` does.
     """
-    sels = [_parse_selector(s, f"features.objects[{i}]") for i, s in enumerate(selectors)]
+    sels = list(_parse_selectors(selectors))
     if not sels:
         raise ConfigError("features.objects: give a non-empty list of selectors")
     idx = _select_indices(events.particles, sels)
-    kept = (idx >= 0).all(axis=1)
+    kept = ((idx >= 0) | np.array([s.pad for s in sels])).all(axis=1)
     return _gather(events.particles, idx, kept), kept
 
 

@@ -32,12 +32,16 @@ from symvae.events.store import Events
 __all__ = [
     "ALGORITHMS",
     "INVISIBLE",
+    "JET_CONTENTS",
     "JET_PID",
+    "JetSelection",
     "Jets",
     "cluster_jets",
     "constituent_matrix",
     "invariant_mass",
+    "jet_frame",
     "jet_mass_squared",
+    "jet_sample",
     "transverse_momentum",
 ]
 
@@ -59,7 +63,8 @@ class Jets:
         ``(n, var)`` jets per event, hardest first (``p_T``, or energy for ``ee_antikt``).
     leading_constituents:
         ``(n, var)`` the particles of each event's leading jet, by descending ``p_T`` (empty
-        for an event without jets).
+        for an event without jets): the input records themselves, with their PDG ids and
+        charges.
     """
 
     jets: Events
@@ -143,11 +148,12 @@ def cluster_jets(
     momenta = ak.zip({k: parts[k] for k in ("px", "py", "pz", "E")})
     sequence = fastjet.ClusterSequence(momenta, definition)
     jets = sequence.inclusive_jets(min_pt=float(min_pt))
-    constituents = sequence.constituents(min_pt=float(min_pt))
+    index = sequence.constituent_index(min_pt=float(min_pt))
     hardness = jets.E if algorithm == "ee_antikt" else transverse_momentum(jets)
     order = ak.argsort(hardness, axis=1, ascending=False, stable=True)
-    jets, constituents = jets[order], constituents[order]
-    leading = ak.fill_none(ak.firsts(constituents, axis=1), [], axis=0)
+    jets, index = jets[order], index[order]
+    # the leading jet's own particle records (PDG id and charge kept), by descending p_T
+    leading = parts[ak.fill_none(ak.firsts(index, axis=1), [], axis=0)]
     leading = leading[
         ak.argsort(transverse_momentum(leading), axis=1, ascending=False, stable=True)
     ]
@@ -158,8 +164,8 @@ def cluster_jets(
     }  # fmt: skip
     return Jets(
         jets=_events(jets, events.weight, {**meta, "objects": "jets"}, pid=JET_PID),
-        leading_constituents=_events(
-            leading, events.weight, {**meta, "objects": "leading-jet constituents"}, pid=0
+        leading_constituents=Events(
+            leading, events.weight, {**meta, "objects": "leading-jet constituents"}
         ),
     )
 
@@ -167,7 +173,7 @@ def cluster_jets(
 def _events(
     momenta: ak.Array, weight: NDArray[np.float64], meta: dict[str, Any], pid: int
 ) -> Events:
-    """Jets or constituents ``(n, var)`` as event records with one ``pid`` (charge 0)."""
+    """Jets ``(n, var)`` as event records with one ``pid`` (charge 0)."""
     columns = {k: ak.to_numpy(ak.flatten(momenta[k])) for k in ("px", "py", "pz", "E")}
     columns["pid"] = np.full(len(columns["E"]), pid)
     return Events.from_arrays(ak.to_numpy(ak.num(momenta)), columns, weight, meta)
@@ -190,3 +196,116 @@ def constituent_matrix(constituents: Events, n: int) -> NDArray[np.float64]:
     for k, name in enumerate(("E", "px", "py", "pz")):
         out[rows, cols, k] = ak.to_numpy(ak.flatten(parts[name]))
     return out.reshape(len(parts), 4 * n)
+
+
+#: what :func:`jet_sample` writes per event
+JET_CONTENTS = ("jets", "leading_constituents")
+
+
+@dataclass(frozen=True)
+class JetSelection:
+    """How a process's particles become its jet-level events (``events.jets`` of a config).
+
+    Attributes
+    ----------
+    algorithm, radius, min_pt:
+        The clustering (:func:`cluster_jets`; ``min_pt`` in GeV).
+    keep:
+        ``"jets"``: each event holds its jets (``pid`` :data:`JET_PID`), hardest first, at
+        most ``n_jets``; ``"leading_constituents"``: the leading jet followed by its
+        constituents (their own PDG ids) by descending ``p_T``.
+    n_jets:
+        The most jets kept per event (``keep: jets``); events with fewer are dropped.
+    leading_pt:
+        ``(low, high)`` GeV: events whose leading jet's ``p_T`` lies outside are dropped.
+    """
+
+    algorithm: str = "antikt"
+    radius: float = 0.4
+    min_pt: float = 0.0
+    keep: str = "jets"
+    n_jets: int | None = None
+    leading_pt: tuple[float, float] | None = None
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str = "events.jets") -> JetSelection:
+        """Validate a config mapping; :class:`ConfigError` names the key."""
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {raw!r}")
+        unknown = sorted(set(raw) - {"algorithm", "radius", "min_pt", "keep", "n_jets",
+                                     "leading_pt"})  # fmt: skip
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        sel = cls(
+            algorithm=str(raw.get("algorithm", "antikt")),
+            radius=float(raw.get("radius", 0.4)),
+            min_pt=float(raw.get("min_pt", 0.0)),
+            keep=str(raw.get("keep", "jets")),
+            n_jets=None if raw.get("n_jets") is None else int(raw["n_jets"]),
+            leading_pt=None if raw.get("leading_pt") is None else
+            tuple(float(v) for v in raw["leading_pt"]),  # type: ignore[arg-type]
+        )  # fmt: skip
+        _definition(sel.algorithm, sel.radius)  # checks algorithm and radius
+        if sel.keep not in JET_CONTENTS:
+            raise ConfigError(f"{where}.keep: one of {', '.join(JET_CONTENTS)}, got {sel.keep!r}")
+        if sel.n_jets is not None and sel.n_jets < 1:
+            raise ConfigError(f"{where}.n_jets: must be >= 1, got {sel.n_jets}")
+        if sel.leading_pt is not None and not (
+            len(sel.leading_pt) == 2 and 0 <= sel.leading_pt[0] < sel.leading_pt[1]
+        ):
+            raise ConfigError(f"{where}.leading_pt: give [low, high] GeV, got {raw['leading_pt']}")
+        return sel
+
+    def describe(self) -> dict[str, Any]:
+        """The selection as stored in the event metadata."""
+        return {"algorithm": self.algorithm, "radius": self.radius, "min_pt_GeV": self.min_pt,
+                "keep": self.keep, "n_jets": self.n_jets,
+                "leading_pt_GeV": None if self.leading_pt is None else list(self.leading_pt)}  # fmt: skip
+
+
+def jet_sample(events: Events, selection: JetSelection) -> Events:
+    """Cluster ``events`` and keep what ``selection`` asks for, one record list per kept
+    event (the jet-level event file of a process).
+
+    Events without a jet, with fewer than ``n_jets`` jets or with the leading jet outside
+    ``leading_pt`` are dropped; the metadata count them (``n_clustered``, ``n_selected``)
+    and keep the selection.
+    """
+    jets = cluster_jets(events, selection.radius, selection.algorithm, selection.min_pt)
+    p = jets.jets.particles
+    counts = ak.to_numpy(ak.num(p))
+    keep = counts >= (selection.n_jets or 1)
+    if selection.leading_pt is not None:
+        lead = ak.fill_none(ak.firsts(transverse_momentum(p), axis=1), -1.0)
+        pt = ak.to_numpy(lead)
+        keep &= (pt > selection.leading_pt[0]) & (pt < selection.leading_pt[1])
+    if selection.keep == "jets":
+        records = p[keep] if selection.n_jets is None else p[keep][:, : selection.n_jets]
+    else:
+        records = ak.concatenate(
+            [p[keep][:, :1], jets.leading_constituents.particles[keep]], axis=1
+        )
+    meta = {
+        **{k: v for k, v in jets.jets.metadata.items() if k != "objects"},
+        "jets": {**jets.jets.metadata["jets"], **selection.describe()},
+        "n_clustered": len(events),
+        "n_selected": int(keep.sum()),
+    }
+    return Events(records, events.weight[keep], meta)
+
+
+def jet_frame(constituents: NDArray[np.float64], axis: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The constituents ``(n, N, 4)`` (``E, p_x, p_y, p_z`` in GeV) rotated, jet by jet, so
+    that the jet's momentum ``axis`` ``(n, 3)`` points along ``+z``: first about ``z`` by
+    ``−φ``, then about ``y`` by ``−θ``. Energies and the angles between particles are kept;
+    in this frame a rotation about ``z`` is a rotation about the jet axis."""
+    c = np.asarray(constituents, dtype=np.float64)
+    a = np.asarray(axis, dtype=np.float64)
+    phi = np.arctan2(a[:, 1], a[:, 0])
+    theta = np.arctan2(np.hypot(a[:, 0], a[:, 1]), a[:, 2])
+    cp, sp = np.cos(phi)[:, None], np.sin(phi)[:, None]
+    ct, st = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    x, y, z = c[..., 1], c[..., 2], c[..., 3]
+    x1, y1 = cp * x + sp * y, -sp * x + cp * y  # about z by -φ
+    x2, z2 = ct * x1 - st * z, st * x1 + ct * z  # about y by -θ
+    return np.stack([c[..., 0], x2, y1, z2], axis=-1)

@@ -281,7 +281,9 @@ class Directions(Layout):
     FILE = "directions.h5"
 
     process: str = attribute("str", meaning="process name")
-    dof_expected: int = attribute("int", meaning="analytic number of degrees of freedom")
+    dof_expected: int = attribute(
+        "int", meaning="analytic number of degrees of freedom (-1: none known)"
+    )
     n_events: int = attribute("int", meaning="events of the process")
     n_test: int = attribute("int", meaning="held-out events")
     seeds: NDArray[np.int64] = attribute(shape="(S,)", dtype="int64", meaning="training seeds")

@@ -60,7 +60,9 @@ class FeaturesLayout(Layout):
     )
     process: str = attribute("str", meaning="process name")
     generator: str = attribute("str", meaning="toy generator, or the event source")
-    dof_expected: int = attribute("int", meaning="analytic number of degrees of freedom")
+    dof_expected: int = attribute(
+        "int", meaning="analytic number of degrees of freedom (-1: none known)"
+    )
     data_seed: int = attribute("int", meaning="seed of the data and the split")
     params_json: dict[str, Any] = attribute(
         "json", meaning="generator parameters, or the feature spec of collision processes"

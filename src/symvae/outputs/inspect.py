@@ -20,7 +20,7 @@ from symvae.io.hdf5 import open_h5
 from symvae.outputs import events, model
 from symvae.outputs.integrity import check_file
 from symvae.outputs.layout import Item, declared_items, read_file
-from symvae.outputs.summary import DofRow, Summary, dof_table
+from symvae.outputs.summary import DofRow, Summary, dof_table, dof_text
 from symvae.outputs.verify import layout_for
 
 __all__ = ["describe", "dof_table_text"]
@@ -64,7 +64,7 @@ def dof_table_text(rows: list[DofRow]) -> str:
     body = [
         [
             r.process,
-            str(r.dof_expected),
+            dof_text(r.dof_expected),
             str(r.n_relevant),
             f"{r.n_relevant_min}-{r.n_relevant_max}",
             str(r.dof_measured),

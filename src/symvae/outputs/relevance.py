@@ -42,7 +42,9 @@ class Stack(Layout):
 class ProcessInfo(Layout):
     """What a process is (shared by ``relevance.h5`` and the groups of ``summary.h5``)."""
 
-    dof_expected: int = attribute("int", meaning="analytic number of degrees of freedom")
+    dof_expected: int = attribute(
+        "int", meaning="analytic number of degrees of freedom (-1: none known)"
+    )
     threshold: float = attribute("float", meaning="relevance threshold of this process")
     generator: str = attribute("str", meaning="toy generator, or the event source")
     description: str = attribute("str", meaning="the process in words")

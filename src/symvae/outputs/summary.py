@@ -27,6 +27,7 @@ __all__ = [
     "ProcessSummary",
     "Summary",
     "dof_table",
+    "dof_text",
     "dof_verdict",
 ]
 
@@ -177,10 +178,18 @@ class DofRow:
         return dof_verdict(self.dof_measured, self.dof_expected, self.exact)
 
 
+def dof_text(dof_expected: int) -> str:
+    """The analytic dof as tables show it: ``–`` where none is known (``dof_expected < 0``)."""
+    return "–" if dof_expected < 0 else str(int(dof_expected))
+
+
 def dof_verdict(dof_measured: int, dof_expected: int, exact: bool) -> str:
     """``match`` when the measured dof is the analytic one, ``approx`` when it differs on a
     process that breaks a constraint on purpose (``exact: false``: its expected dof is only
-    that of its exact limit), else ``differs``."""
+    that of its exact limit), ``unknown`` without an analytic count (``dof_expected < 0``),
+    else ``differs``."""
+    if dof_expected < 0:
+        return "unknown"
     if dof_measured == dof_expected:
         return "match"
     return "differs" if exact else "approx"

@@ -170,7 +170,7 @@ def plot_threshold_scan(
             label=label,
         )
         artists["lines"].append(line)
-    if dof is not None:
+    if dof is not None and dof >= 0:
         artists["dof"] = ax.axhline(
             dof, color="black", linestyle=":", linewidth=1.0, label=f"dof expected = {dof}"
         )
@@ -181,7 +181,7 @@ def plot_threshold_scan(
     if thr[0] > 0 and thr[-1] / thr[0] > 10:
         ax.set_xscale("log")
     top = float(np.nanmax(cnt)) if np.isfinite(np.nanmax(cnt)) else 1.0
-    if dof is not None:
+    if dof is not None and dof >= 0:
         top = max(top, float(dof))
     ax.set_ylim(-0.5, top + 1.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

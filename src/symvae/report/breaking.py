@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from symvae.outputs.summary import dof_text
 from symvae.plotting.breaking import freed_directions, plot_breaking_bars
 from symvae.report.data import _ProcessSummary
 from symvae.report.pages import (
@@ -88,7 +89,7 @@ def _breaking_page(exact: _ProcessSummary, broken: _ProcessSummary) -> Figure:
         ("events", lambda p: p.kind),
         ("generator", lambda p: p.generator or "–"),
         ("exact", lambda p: "yes" if p.exact else "no"),
-        ("dof expected", lambda p: str(p.dof_expected)),
+        ("dof expected", lambda p: dof_text(p.dof_expected)),
         ("relevant count", lambda p: f"{p.n_relevant} [{p.n_relevant_min}–{p.n_relevant_max}]"),
         ("local dof (median)", lambda p: str(p.dof_measured)),
         ("local dof per seed", lambda p: ", ".join(str(int(v)) for v in p.local_dof) or "–"),

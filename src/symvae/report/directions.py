@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from symvae.outputs.directions import Directions
-from symvae.outputs.summary import DirectionsFigures, Summary
+from symvae.outputs.summary import DirectionsFigures, Summary, dof_text
 from symvae.report.pages import _fmt_float, _header, _new_page, _table, _table_page
 
 __all__ = ["baseline_rows", "directions_pages"]
@@ -61,7 +61,7 @@ def baseline_rows(summary: Summary) -> list[list[str]]:
         rows.append(
             [
                 name,
-                str(p.info.dof_expected),
+                dof_text(p.info.dof_expected),
                 str(p.n_relevant_median),
                 str(p.dof_measured),
                 "–" if pca is None else str(round(float(pca))),

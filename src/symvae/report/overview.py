@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
+from symvae.outputs.summary import dof_text
 from symvae.plotting.style import A4_LANDSCAPE
 from symvae.report.data import _Summary
 from symvae.report.pages import (
@@ -154,7 +155,7 @@ def _summary_pages(summary: _Summary) -> list[Figure]:
                 wrap_col(p.generator, 1),
                 p.kind,
                 "yes" if p.exact else "no",
-                str(p.dof_expected),
+                dof_text(p.dof_expected),
                 f"{p.n_relevant} [{p.n_relevant_min}–{p.n_relevant_max}]",
                 str(p.dof_measured),
                 _fmt_float(p.twonn_median, 1),

@@ -85,6 +85,7 @@ _VERDICT_STYLE = {
     "match": (_CHECK, _GOOD),
     "approx": (_APPROX, _NEUTRAL),
     "differs": (_CROSS, _BAD),
+    "unknown": ("", _NEUTRAL),
 }
 
 

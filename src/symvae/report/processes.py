@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from symvae.outputs.events import DROP_REASONS
+from symvae.outputs.summary import dof_text
 from symvae.plotting.features import (
     N_BINS,
     PERCENTILES,
@@ -50,7 +51,7 @@ def _process_overview_page(p: _ProcessSummary, rel: _Relevance) -> Figure:
     expected = "dof expected" if p.exact else "dof of the exact limit"
     facts = (
         f"generator: {p.generator} ({p.kind}, {'exact' if p.exact else 'approximate'}).   "
-        f"{expected}: {p.dof_expected},  measured (median local "
+        f"{expected}: {dof_text(p.dof_expected)},  measured (median local "
         f"dof): {p.dof_measured} {verdict}.   Relevant directions: {p.n_relevant} "
         f"[{p.n_relevant_min}–{p.n_relevant_max}] over {p.relevance.shape[0]} seeds.   "
         f"TwoNN median: {_fmt_float(p.twonn_median, 2)}."
@@ -218,7 +219,7 @@ def _latent_text(ax: Axes, p: _ProcessSummary, rel: _Relevance) -> None:
     text = [
         f"features (d = {len(rel.feature_names)}): {feats or '–'}",
         f"generating variables: {', '.join(rel.truth_names) or 'none'}",
-        f"expected dof: {p.dof_expected};  measured: {p.dof_measured}",
+        f"expected dof: {dof_text(p.dof_expected)};  measured: {p.dof_measured}",
     ]
     ax.text(
         0.0,

@@ -90,6 +90,13 @@ class DirectionsSettings:
     take ten times longer for the same answer)."""
     seed: int = 0
 
+    def constraint_degree(self, n: int, d: int) -> int:
+        """Degree of the constraint search on ``n`` events of ``d`` features: 2 when the
+        events outnumber the ``C(d + 2, 2)`` monomials of degree ≤ 2, else 1 (84 jet
+        features have 3655 quadratic monomials: a few thousand jets fix linear relations
+        only)."""
+        return 2 if min(n, self.max_constraint_points) >= math.comb(d + 2, 2) else 1
+
     def test_degree(self, d: int) -> int:
         """Degree of the test functions for ``d`` features."""
         return 3 if math.comb(d + 3, 3) - 1 <= self.max_test_functions else 2
@@ -376,7 +383,7 @@ def analyze_directions(
     steps.update()
     found = find_constraints(
         x_all, names, tolerance=cfg.tolerance, max_points=cfg.max_constraint_points,
-        seed=cfg.seed,
+        seed=cfg.seed, degree=cfg.constraint_degree(len(x_all), len(names)),
     )  # fmt: skip
     constraints = _constraints(spec, found, names)
     steps.update()
@@ -390,7 +397,7 @@ def analyze_directions(
         reconstructed = trained.decode(mu)
         if found.n_constraints:
             decoder[seed] = relative_residual(found.constraints, reconstructed)
-        if truth is not None and len(relevant) >= spec.dof:
+        if truth is not None and spec.dof is not None and len(relevant) >= spec.dof:
             score = evaluate_tangents(
                 trained, x_test, truth, relevant=relevant, k=spec.dof,
                 max_events=cfg.max_tangent_events, seed=cfg.seed,
@@ -423,7 +430,7 @@ def analyze_directions(
     steps.close()
     record = Directions(
         process=spec.name,
-        dof_expected=spec.dof,
+        dof_expected=spec.dof_attribute,
         n_events=len(x_all),
         n_test=len(x_test),
         seeds=np.asarray(seeds, dtype=np.int64),

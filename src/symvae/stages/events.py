@@ -34,7 +34,9 @@ def chunk_sizes(n_events: int, n_chunks: int) -> list[int]:
 def generate_event_chunk(
     spec: ProcessSpec, chunk: int, out: str | Path, *, progress: bool = True
 ) -> Path:
-    """Generate chunk ``chunk`` of a Pythia or RAMBO process (seed ``data.seed + chunk``)."""
+    """Generate chunk ``chunk`` of a Pythia or RAMBO process (seed ``data.seed + chunk``);
+    with ``events.jets``, the clustered jets or leading-jet constituents that it selects
+    (:func:`symvae.events.jets.jet_sample`)."""
     ev = spec.events or {}
     if not spec.generated_events:
         raise ConfigError(f"process '{spec.name}': events are read from a file, not generated")
@@ -55,6 +57,10 @@ def generate_event_chunk(
         from symvae.events.rambo import rambo
 
         events = rambo(n, seed, **ev.get("params", {}))
+    if ev.get("jets") is not None:
+        from symvae.events.jets import JetSelection, jet_sample
+
+        events = jet_sample(events, JetSelection.from_dict(ev["jets"], f"{spec.name}.events.jets"))
     meta = {**events.metadata, "process": spec.name, "chunk": chunk}
     write_events(out, Events(events.particles, events.weight, meta))
     return Path(out)
@@ -79,6 +85,9 @@ def merge_events(spec: ProcessSpec, chunks: Sequence[str | Path], out: str | Pat
         meta["sigma_pb"] = float(np.sum(n * sig) / n.sum())
         meta["sigma_err_pb"] = float(np.sqrt(np.sum((n * err) ** 2)) / n.sum())
         for key in ("n_tried", "n_accepted", "n_failed"):
+            meta[key] = int(sum(m[key] for m in metas))
+    if all("n_selected" in m for m in metas):  # jet-level events: clustered and kept
+        for key in ("n_clustered", "n_selected"):
             meta[key] = int(sum(m[key] for m in metas))
     meta["provenance"] = provenance()
     write_events_chunked(out, (read_events(p) for p in chunks), meta)

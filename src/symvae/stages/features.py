@@ -39,7 +39,7 @@ def make_event_features(
     attrs: dict[str, Any] = {
         "process": spec.name,
         "generator": spec.events["source"] if spec.events else "",
-        "dof_expected": spec.dof,
+        "dof_expected": spec.dof_attribute,
         "data_seed": spec.data.seed,
         "params": dict(spec.features or {}),
         "conserved": list(spec.constraints),

@@ -52,7 +52,7 @@ def collect(
         evaluations=evals,
         process=spec.name,
         info=ProcessInfo(
-            dof_expected=spec.dof,
+            dof_expected=spec.dof_attribute,
             threshold=spec.relevance.threshold,
             generator=spec.generator or (spec.events or {}).get("source", ""),
             description=spec.description,

@@ -112,7 +112,7 @@ def collect_scan(
     processes = {}
     for process, per_point in points.items():
         spec = scan.point_spec(process, 0)
-        group = ScanProcess(dof=spec.dof, description=spec.description.rsplit(" [", 1)[0])
+        group = ScanProcess(dof=spec.dof_attribute, description=spec.description.rsplit(" [", 1)[0])
         if scan.measure == "symmetry":
             group.symmetry = _symmetry(scan, process, [Path(str(p)) for p in per_point])
         else:

@@ -28,7 +28,7 @@ def make_features(spec: ProcessSpec, out: str | Path) -> Path:
         {
             "process": spec.name,
             "generator": spec.generator,
-            "dof_expected": spec.dof,
+            "dof_expected": spec.dof_attribute,
             "data_seed": spec.data.seed,
             "params": dict(spec.params),
             "conserved": list(spec.conserved),
