@@ -90,7 +90,7 @@ def _dimension(name: str, x: np.ndarray, n_jets: int, radius: float) -> None:
     t = time.perf_counter()
     jets = jet_particles(x[:n_jets].reshape(min(n_jets, len(x)), -1, 4))
     d = pairwise_emd(jets, radius, progress=False)
-    q = np.geomspace(2.0, 400.0, 16)
+    q = np.geomspace(1.0, 400.0, 14)
     cd = correlation_dimension(d, q)
     print(f"correlation dimension, {name} ({len(jets)} jets, {d.size} pairs, "
           f"{time.perf_counter() - t:.1f} s), median EMD {np.median(d):.1f} GeV:")  # fmt: skip

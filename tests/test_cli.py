@@ -179,8 +179,10 @@ def _flat_keys(d: Any, prefix: str = "") -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "config", ["config.yaml", "profiles/paper/paper.yaml", "profiles/scans/scans.yaml"]
-)
+    "config",
+    ["config.yaml", "profiles/paper/paper.yaml", "profiles/scans/scans.yaml",
+     "profiles/jets/jets.yaml"],
+)  # fmt: skip
 def test_every_key_of_the_shipped_configs_is_explained(config: str) -> None:
     path = ROOT / config
     if not path.exists():

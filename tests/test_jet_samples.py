@@ -132,9 +132,12 @@ def test_jet_particles_wrap_the_azimuth() -> None:
     c = np.zeros((1, 3, 4))
     for i, phi in enumerate(phis):
         c[0, i] = [pt, pt * math.cos(phi), pt * math.sin(phi), 0.0]
-    (jet,) = jet_particles(c)
+    (jet,) = jet_particles(c, center=False)
     assert jet.shape == (2, 3)  # the padded row is left out
     assert abs(jet[0, 2] - jet[1, 2]) == pytest.approx(0.1)
+    (centered,) = jet_particles(c)
+    np.testing.assert_allclose(centered[:, 1:].mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(centered[:, 2], [-0.05, 0.05], atol=1e-12)
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
@@ -174,3 +177,20 @@ def test_generation_chunk_writes_the_selected_jets(tmp_path) -> None:
     assert len(events) == events.metadata["n_selected"] <= 30
     assert events.metadata["jets"]["algorithm"] == "ee_antikt"
     assert (ak.to_numpy(ak.num(events.particles)) == 2).all()
+
+
+def test_jet_mass_histograms_and_plot() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from symvae.plotting.jets import MASS_MARKS, jet_mass_histogram, plot_jet_masses
+
+    h = jet_mass_histogram(np.r_[np.full(30, 172.0), np.full(10, 80.0), 300.0], "leading-jet mass")
+    assert h.sum(flow=False) == 40 and h.sum(flow=True) == 41
+    assert h.axes[0].centers[int(h.values().argmax())] == pytest.approx(171.25)
+    ax = Figure().add_subplot()
+    plot_jet_masses(ax, {"top": h})
+    assert len(ax.get_lines()) == len(MASS_MARKS)
+    assert "top: leading-jet mass" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -169,6 +169,20 @@ def test_paper_profile_dry_run():
 
 
 @pytest.mark.workflow
+def test_jets_profile_dry_run(tmp_path):
+    # only the jet processes, generated with their clustering, and no invariance experiment
+    proc = subprocess.run(
+        [*SNAKEMAKE, "-n", "--profile", "profiles/jets", "--config", f"results={tmp_path}",
+         "--quiet", "rules"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "generate_chunk" in out and "train" in out
+    assert "invariance" not in out and "ingest" not in out
+
+
+@pytest.mark.workflow
 def test_scans_profile_dry_run(tmp_path):
     # a fresh results folder: every scan point of the profile is planned
     proc = subprocess.run(

@@ -25,12 +25,17 @@ from tqdm import tqdm
 __all__ = ["energy_movers_distance", "jet_particles", "pairwise_emd"]
 
 
-def jet_particles(constituents: NDArray[np.float64]) -> list[NDArray[np.float64]]:
+def jet_particles(
+    constituents: NDArray[np.float64], center: bool = True
+) -> list[NDArray[np.float64]]:
     """The particles of each jet as ``(k_i, 3)`` arrays of ``(p_T [GeV], y, φ [rad])``.
 
     ``constituents`` is ``(n, N, 4)`` in ``(E, p_x, p_y, p_z)`` (GeV), zero-padded: padded
     rows (``E = 0``) are left out. The azimuths of each jet are shifted to within ``π`` of
-    its ``p_T``-weighted axis, so that ``θ`` needs no wrap-around.
+    its ``p_T``-weighted axis, so that ``θ`` needs no wrap-around; with ``center`` (as in
+    the jet studies of Komiske, Metodiev and Thaler) each jet is translated so that its
+    ``p_T``-weighted centroid sits at ``(y, φ) = (0, 0)``: the EMD then compares the jets'
+    radiation patterns, not their directions in the detector.
     """
     c = np.asarray(constituents, dtype=np.float64)
     if c.ndim != 3 or c.shape[2] != 4:
@@ -44,6 +49,9 @@ def jet_particles(constituents: NDArray[np.float64]) -> list[NDArray[np.float64]
         phi = np.arctan2(py, px)
         axis = np.arctan2((pt * np.sin(phi)).sum(), (pt * np.cos(phi)).sum())
         phi = axis + np.angle(np.exp(1j * (phi - axis)))
+        if center and pt.sum() > 0:
+            y = y - np.average(y, weights=pt)
+            phi = phi - np.average(phi, weights=pt)
         out.append(np.column_stack([pt, y, phi]))
     return out
 

@@ -53,7 +53,12 @@ from symvae.report.data import _Features, _read_features, _read_relevance, _read
 from symvae.report.directions import directions_pages
 from symvae.report.invariance import invariance_pages
 from symvae.report.overview import _summary_pages, _title_page
-from symvae.report.processes import _features_pages, _process_latent_page, _process_overview_page
+from symvae.report.processes import (
+    _features_pages,
+    _jet_mass_page,
+    _process_latent_page,
+    _process_overview_page,
+)
 from symvae.report.scans import scan_pages
 from symvae.report.theory import _theory_comparison, _theory_page
 
@@ -166,6 +171,9 @@ def build_report(
                     emit(_theory_page(summary.groups[name], relevances[name], comparison))
             for exact, broken in breaking:
                 emit(_breaking_page(exact, broken))
+            jet_masses = _jet_mass_page(features)
+            if jet_masses is not None:
+                emit(jet_masses)
             if directions is not None:
                 for fig in directions_pages(summary.layout, directions):
                     emit(fig)

@@ -153,6 +153,25 @@ class _Features:
     split_counts: dict[str, int] | None
     n_nonfinite: int
     unphysical_dropped: dict[str, int] | None = None  # events left out at ingest, by reason
+    jet_mass: hist.Hist | None = None  # jet-level events: the leading-jet or dijet mass
+
+
+def _jet_mass(ff: Any, x: np.ndarray, names: list[str]) -> hist.Hist | None:
+    """The mass that a jet-level process is about (``events.jets`` in its event metadata):
+    the leading jet's (object 1) when the events hold a jet and its constituents, the
+    dijet mass of objects 1 and 2 when they hold jets; ``None`` otherwise."""
+    from symvae.events.jets import invariant_mass
+    from symvae.plotting.jets import jet_mass_histogram
+
+    jets = (ff.layout.event_metadata_json or {}).get("jets")
+    if not isinstance(jets, dict) or names[:4] != ["E_1", "px_1", "py_1", "pz_1"]:
+        return None
+    p = x[:, [1, 2, 3, 0]]
+    label = "leading-jet mass"
+    if jets.get("keep") == "jets" and names[4:8] == ["E_2", "px_2", "py_2", "pz_2"]:
+        p = p + x[:, [5, 6, 7, 4]]
+        label = "dijet mass"
+    return jet_mass_histogram(invariant_mass(*p.T), label)
 
 
 def _read_features(path: Path, process: str) -> _Features:
@@ -182,6 +201,7 @@ def _read_features(path: Path, process: str) -> _Features:
         split_counts=split_counts,
         n_nonfinite=int(np.count_nonzero(~np.isfinite(x))),
         unphysical_dropped=(ff.layout.event_metadata_json or {}).get(UNPHYSICAL_DROPPED),
+        jet_mass=_jet_mass(ff, x, names),
     )
 
 

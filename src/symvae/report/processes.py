@@ -231,3 +231,22 @@ def _latent_text(ax: Axes, p: _ProcessSummary, rel: _Relevance) -> None:
         transform=ax.transAxes,
         color="#303030",
     )
+
+
+def _jet_mass_page(features: dict[str, _Features]) -> Figure | None:
+    """One page of the jet masses of every jet-level process (``None`` without any)."""
+    from symvae.plotting.jets import plot_jet_masses
+
+    masses = {n: f.jet_mass for n, f in features.items() if f.jet_mass is not None}
+    if not masses:
+        return None
+    fig = _new_page()
+    peaks = []
+    for name, h in masses.items():
+        centers, values = h.axes[0].centers, h.values()
+        peaks.append(f"{name}: {h.axes[0].label} peaks at {centers[int(values.argmax())]:.1f} GeV")
+    y = _header(fig, "Jet masses", ["Hadron-level jets clustered with FastJet (anti-kt; ee anti-kt for e+e-), "
+                                    "all events of each process.", "; ".join(peaks) + "."])  # fmt: skip
+    gs = _panels(fig, y, 1, 1, top=0.8, gap=0.03, bottom=0.09, right=0.95)
+    plot_jet_masses(fig.add_subplot(gs[0, 0]), masses)
+    return fig
