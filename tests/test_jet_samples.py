@@ -68,7 +68,8 @@ def test_dijet_selection_keeps_two_jets() -> None:
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [({"keep": "all"}, "keep"), ({"n_jets": 0}, "n_jets"), ({"leading_pt": [600, 500]}, "leading_pt"),
-     ({"radius": -1}, "radius"), ({"colour": 1}, "unknown")],
+     ({"radius": -1}, "radius"), ({"colour": 1}, "unknown"), ({"leading_pt": 5}, "not iterable"),
+     ({"radius": "wide"}, "could not convert")],
 )  # fmt: skip
 def test_bad_jet_selection(raw, needle) -> None:
     with pytest.raises(ConfigError, match=needle):

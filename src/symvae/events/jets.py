@@ -17,7 +17,7 @@ ordered by energy. Momenta in GeV.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,21 +230,24 @@ class JetSelection:
     @classmethod
     def from_dict(cls, raw: Any, where: str = "events.jets") -> JetSelection:
         """Validate a config mapping; :class:`ConfigError` names the key."""
-        if not isinstance(raw, dict):
+        if not isinstance(raw, Mapping):
             raise ConfigError(f"{where}: expected a mapping, got {raw!r}")
         unknown = sorted(set(raw) - {"algorithm", "radius", "min_pt", "keep", "n_jets",
                                      "leading_pt"})  # fmt: skip
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-        sel = cls(
-            algorithm=str(raw.get("algorithm", "antikt")),
-            radius=float(raw.get("radius", 0.4)),
-            min_pt=float(raw.get("min_pt", 0.0)),
-            keep=str(raw.get("keep", "jets")),
-            n_jets=None if raw.get("n_jets") is None else int(raw["n_jets"]),
-            leading_pt=None if raw.get("leading_pt") is None else
-            tuple(float(v) for v in raw["leading_pt"]),  # type: ignore[arg-type]
-        )  # fmt: skip
+        try:
+            window = raw.get("leading_pt")
+            sel = cls(
+                algorithm=str(raw.get("algorithm", "antikt")),
+                radius=float(raw.get("radius", 0.4)),
+                min_pt=float(raw.get("min_pt", 0.0)),
+                keep=str(raw.get("keep", "jets")),
+                n_jets=None if raw.get("n_jets") is None else int(raw["n_jets"]),
+                leading_pt=None if window is None else tuple(float(v) for v in window),  # type: ignore[arg-type]
+            )
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"{where}: {err}") from None
         _definition(sel.algorithm, sel.radius)  # checks algorithm and radius
         if sel.keep not in JET_CONTENTS:
             raise ConfigError(f"{where}.keep: one of {', '.join(JET_CONTENTS)}, got {sel.keep!r}")
