@@ -32,12 +32,12 @@ import time
 import awkward as ak
 import numpy as np
 
+# the same search and the same EMD as on the jets profile's samples (a script beside this one)
+from jets_distribution import dimension_and_print, find_and_print
+
 from symvae.directions.families import four_vector_family, lorentz_algebra
 from symvae.directions.function import function_symmetries, span_distance
-from symvae.directions.generators import find_generators
 from symvae.directions.tagger import train_tagger
-from symvae.dof import correlation_dimension
-from symvae.events.emd import jet_particles, pairwise_emd
 from symvae.events.jets import (
     cluster_jets,
     constituent_matrix,
@@ -65,37 +65,6 @@ def _jets(
     print(f"{label}: {n_events} events, {window.sum()} leading jets in the window "
           f"({time.perf_counter() - t:.1f} s)")  # fmt: skip
     return x, axis
-
-
-def _distribution(name: str, x: np.ndarray, n: int, seed: int) -> int:
-    family = four_vector_family(n)
-    t = time.perf_counter()
-    found = find_generators(x, None, family, degree=2, seed=seed)
-    jz = family.element("J_z")[None]
-    print(f"distribution, {name} ({len(x)} jets, {n} constituents, "
-          f"{time.perf_counter() - t:.1f} s): algebra {found.algebra.basis.shape[0]}, "
-          f"kept {len(found.generators)}")  # fmt: skip
-    for label, p in zip(found.labels, found.confirmation.p_values.min(axis=1), strict=False):
-        print(f"    {label}  (smallest two-sample p {p:.3g})")
-    s = found.rank_tests.singular_values
-    print(f"    whitened singular values (ascending) {np.array2string(s[:6], precision=3)}")
-    if len(found.generators):
-        print(
-            f"    distance of the kept span to J_z: {span_distance(found.generators, jz):.3g} rad"
-        )
-    return len(found.generators)
-
-
-def _dimension(name: str, x: np.ndarray, n_jets: int, radius: float) -> None:
-    t = time.perf_counter()
-    jets = jet_particles(x[:n_jets].reshape(min(n_jets, len(x)), -1, 4))
-    d = pairwise_emd(jets, radius, progress=False)
-    q = np.geomspace(1.0, 400.0, 14)
-    cd = correlation_dimension(d, q)
-    print(f"correlation dimension, {name} ({len(jets)} jets, {d.size} pairs, "
-          f"{time.perf_counter() - t:.1f} s), median EMD {np.median(d):.1f} GeV:")  # fmt: skip
-    for qm, dim in zip(cd.midpoints, cd.dimension, strict=True):
-        print(f"    Q {qm:7.1f} GeV  dim {dim:5.2f}")
 
 
 def _report(name: str, found, n: int) -> None:
@@ -146,12 +115,11 @@ def main() -> None:
     d_tag = learned.distance_to(lorentz_algebra(n))
 
     k = args.dist_constituents
-    lab = top[:, : 4 * k]
-    framed = jet_frame(top.reshape(len(top), n, 4), top_axis)[:, :k].reshape(len(top), 4 * k)
-    r_lab = _distribution("lab frame", lab, k, args.seed)
-    r_jet = _distribution("jet frame", framed, k, args.seed)
-    _dimension("top", top, args.emd_jets, 0.8)
-    _dimension("qcd", qcd, args.emd_jets, 0.8)
+    top4, qcd4 = top.reshape(len(top), n, 4), qcd.reshape(len(qcd), n, 4)
+    r_lab = find_and_print("lab frame", top4, k, args.seed)
+    r_jet = find_and_print("jet frame", jet_frame(top4, top_axis), k, args.seed)
+    dimension_and_print("top", top4, args.emd_jets)
+    dimension_and_print("qcd", qcd4, args.emd_jets)
     print(
         f"jets: mass dim {mass.dimension} dist {d_mass:.3g}; tagger gap dim "
         f"{learned.gap_dimension} dist6 {d_tag:.3g} auc {tagger.auc:.3f}; "

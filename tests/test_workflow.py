@@ -153,31 +153,27 @@ def test_unwritable_output_folder_is_one_line_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "config.yaml"]
 
 
-@pytest.mark.workflow
-def test_paper_profile_dry_run():
+def _profile_dry_run(profile: str, *args: str) -> str:
+    """The rules that ``snakemake -n --profile profiles/<profile>`` plans (it must succeed)."""
     proc = subprocess.run(
-        [*SNAKEMAKE, "-n", "--profile", "profiles/paper", "--quiet", "rules"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+        [*SNAKEMAKE, "-n", "--profile", f"profiles/{profile}", *args, "--quiet", "rules"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
+    return out
+
+
+@pytest.mark.workflow
+def test_paper_profile_dry_run():
+    out = _profile_dry_run("paper")
     assert "ttbar_decays" in out or "generate_chunk" in out
 
 
 @pytest.mark.workflow
 def test_jets_profile_dry_run(tmp_path):
     # only the jet processes, generated with their clustering, and no invariance experiment
-    proc = subprocess.run(
-        [*SNAKEMAKE, "-n", "--profile", "profiles/jets", "--config", f"results={tmp_path}",
-         "--quiet", "rules"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-3000:]
+    out = _profile_dry_run("jets", "--config", f"results={tmp_path}")
     assert "generate_chunk" in out and "train" in out
     assert "invariance" not in out and "ingest" not in out
 
@@ -185,12 +181,6 @@ def test_jets_profile_dry_run(tmp_path):
 @pytest.mark.workflow
 def test_scans_profile_dry_run(tmp_path):
     # a fresh results folder: every scan point of the profile is planned
-    proc = subprocess.run(
-        [*SNAKEMAKE, "-n", "--profile", "profiles/scans", "--config", f"results={tmp_path}",
-         "--quiet", "rules"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-3000:]
+    out = _profile_dry_run("scans", "--config", f"results={tmp_path}")
     for rule in ("scan_train", "scan_generate", "scan_event_features", "scan_collect"):
         assert rule in out

@@ -332,12 +332,17 @@ def _mass(m2: FloatArray) -> FloatArray:
     return np.sqrt(np.maximum(m2, 0.0))
 
 
+def _found(idx: NDArray[np.int64], selectors: Sequence[Selector]) -> NDArray[np.bool_]:
+    """``(n, n_objects)``: each object was found, or is padded where missing."""
+    return (idx >= 0) | np.array([sel.pad for sel in selectors], dtype=bool)
+
+
 def _check_kept(
     events: Events, spec: FeatureSpec, idx: NDArray[np.int64], allow_empty: bool = False
 ) -> NDArray[np.bool_]:
     """Mask ``(n,)`` of events with every object; :class:`DataError` if there is none (unless
     ``allow_empty``: one chunk of a larger file may have none)."""
-    found = (idx >= 0) | np.array([sel.pad for sel in spec.selectors])
+    found = _found(idx, spec.selectors)
     kept = found.all(axis=1)
     if not kept.any() and not allow_empty:
         n_found = found.sum(axis=0)
@@ -496,7 +501,7 @@ def select_objects(
     if not sels:
         raise ConfigError("features.objects: give a non-empty list of selectors")
     idx = _select_indices(events.particles, sels)
-    kept = ((idx >= 0) | np.array([s.pad for s in sels])).all(axis=1)
+    kept = _found(idx, sels).all(axis=1)
     return _gather(events.particles, idx, kept), kept
 
 

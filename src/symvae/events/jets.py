@@ -96,15 +96,20 @@ def jet_mass_squared(n_constituents: int) -> Callable[[Any], Any]:
     return m2
 
 
-def _definition(algorithm: str, radius: float):
-    import fastjet
-
+def _check_definition(algorithm: str, radius: float) -> None:
+    """:class:`ConfigError` for an unknown algorithm or a radius that is not positive."""
     if algorithm not in ALGORITHMS:
         raise ConfigError(
             f"jets: algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}"
         )
     if not radius > 0:
         raise ConfigError(f"jets: radius must be positive, got {radius}")
+
+
+def _definition(algorithm: str, radius: float):
+    import fastjet
+
+    _check_definition(algorithm, radius)
     if algorithm == "ee_antikt":
         return fastjet.JetDefinition(fastjet.ee_genkt_algorithm, float(radius), -1.0)
     kind = {"antikt": fastjet.antikt_algorithm, "kt": fastjet.kt_algorithm,
@@ -248,7 +253,7 @@ class JetSelection:
             )
         except (TypeError, ValueError) as err:
             raise ConfigError(f"{where}: {err}") from None
-        _definition(sel.algorithm, sel.radius)  # checks algorithm and radius
+        _check_definition(sel.algorithm, sel.radius)
         if sel.keep not in JET_CONTENTS:
             raise ConfigError(f"{where}.keep: one of {', '.join(JET_CONTENTS)}, got {sel.keep!r}")
         if sel.n_jets is not None and sel.n_jets < 1:
