@@ -31,10 +31,10 @@ from symvae.events.readers import ingest_file
 from symvae.events.writers import write_csv, write_hepmc3, write_lhe
 
 CASES = 300
-# derandomize: the same cases on every run. A fresh random draw once made pyhepmc's C++
-# reader crash the whole run with a segmentation fault on a corrupted HepMC file (a crash no
-# Python code can catch; see the note of 2026-12-07): until ingest guards against it, CI
-# runs a fixed set of cases instead of a new draw each time.
+# derandomize: the same cases on every run, so a CI failure can be replayed. A random draw
+# once found a vertex line that made pyhepmc's C++ reader crash the process (segmentation
+# fault); the reader now refuses such files first (test_readers.py::
+# test_hepmc_vertex_beyond_particles). For new draws, turn ``derandomize`` off.
 FUZZ = settings(
     max_examples=CASES,
     derandomize=True,

@@ -394,6 +394,44 @@ def test_corrupt_hepmc(tmp_path: Path, events: Events) -> None:
     _raises(DataError, {"source": "hepmc", "path": str(tmp_path / "lhe.hepmc3")}, "not a HepMC")
 
 
+def test_hepmc_vertex_beyond_particles(tmp_path: Path, events: Events) -> None:
+    """A vertex listing an incoming particle the event lacks made HepMC3's reader crash the
+    process (a segmentation fault found by the reader fuzz tests): it is refused first."""
+    write_hepmc3(tmp_path / "e.hepmc3", events)
+    lines = (tmp_path / "e.hepmc3").read_text().splitlines()
+    e_lines = [i for i, line in enumerate(lines) if line.startswith("E ")]
+    v_line = next(i for i in range(e_lines[2], e_lines[3]) if lines[i].startswith("V "))
+    n = sum(line.startswith("P ") for line in lines[e_lines[2] : e_lines[3]])
+    lines[v_line] = lines[v_line].replace("[1,2]", f"[1,{n + 117}]")
+    (tmp_path / "bad.hepmc3").write_text("\n".join(lines) + "\n")
+    spec = {"source": "hepmc", "path": str(tmp_path / "bad.hepmc3")}
+    _raises(DataError, spec, "bad.hepmc3", f"line {v_line + 1}", "event 2", f"{n + 117}")
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+def test_hepmc_scan_chunks(tmp_path: Path, events: Events, chunk: int, monkeypatch: Any) -> None:
+    """The file scan finds the same counts, lines and bad records whatever its chunk size."""
+    from symvae.events.readers import hepmc
+
+    write_hepmc3(tmp_path / "e.hepmc3", events)
+    lines = (tmp_path / "e.hepmc3").read_text().splitlines()
+    p_lines = [i for i, line in enumerate(lines) if line.startswith("P ")]
+    v_lines = [i for i, line in enumerate(lines) if line.startswith("V ")]
+    fields = lines[p_lines[40]].split()
+    lines[p_lines[40]] = " ".join([*fields[:5], "x" + fields[5], *fields[6:]])
+    lines[v_lines[30]] = lines[v_lines[30]].replace("[1,2]", "[0,2]")
+    (tmp_path / "bad.hepmc3").write_bytes(("\n".join(lines)).encode())  # no final newline
+    whole = {name: hepmc._scan(tmp_path / name) for name in ("e.hepmc3", "bad.hepmc3")}
+    assert whole["e.hepmc3"].bad_field is None and whole["e.hepmc3"].bad_vertex is None
+    e_lines = [i for i, line in enumerate(lines) if line.startswith("E ")]
+    n = sum(line.startswith("P ") for line in lines[e_lines[30] : e_lines[31]])
+    assert whole["bad.hepmc3"].bad_vertex == (30, v_lines[30] + 1, 0, n)
+    assert whole["bad.hepmc3"].bad_field == (8, p_lines[40] + 1, 5, ("x" + fields[5]).encode())
+    monkeypatch.setattr(hepmc, "_CHUNK", chunk)
+    for name, expected in whole.items():
+        assert hepmc._scan(tmp_path / name) == expected
+
+
 @pytest.mark.parametrize("source", sorted(READERS))
 def test_empty_file(tmp_path: Path, source: str) -> None:
     (tmp_path / "empty").write_bytes(b"")

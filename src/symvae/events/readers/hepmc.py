@@ -10,9 +10,13 @@ weight of each event (1 if none); the charge follows from the PDG id. pyhepmc on
 event by event, so this reader loops over events in Python.
 
 HepMC3's reader stops quietly (printing to the C++ stderr) at the first record it cannot
-parse; this reader captures that output, so a user sees one message, counts the event records in the file (lines starting ``E ``) and raises a
+parse; this reader captures that output, so a user sees one message, counts the event
+records in the file (lines starting ``E ``) and raises a
 :class:`~symvae.errors.DataError` when fewer events were read, or when the file lacks its
-closing ``END_EVENT_LISTING`` line (a file cut at an event boundary).
+closing ``END_EVENT_LISTING`` line (a file cut at an event boundary). The file is scanned
+before pyhepmc sees it: a vertex line that lists an incoming particle id the event does not
+have makes HepMC3's reader crash the process (it indexes its particle table unchecked), so
+such a file is refused with the line and the id.
 """
 
 from __future__ import annotations
@@ -82,12 +86,15 @@ _P_FIELDS = {
 @dataclass(frozen=True)
 class _Scan:
     """What one pass over the file finds: event records (lines ``E ...``), whether the
-    ``END_EVENT_LISTING`` footer is there, and the first particle field that is not a number
-    as ``(event, line, field number, text)``."""
+    ``END_EVENT_LISTING`` footer is there, the first particle field that is not a number as
+    ``(event, line, field number, text)`` and the first vertex that lists an incoming
+    particle the event does not have as ``(event, line, particle id, particles in the event)``.
+    """
 
     events: int
     footer: bool
     bad_field: tuple[int, int, int, bytes] | None
+    bad_vertex: tuple[int, int, int, int] | None = None
 
 
 def _first_bad_field(body: bytes) -> tuple[int, int, bytes] | None:
@@ -103,27 +110,66 @@ def _first_bad_field(body: bytes) -> tuple[int, int, bytes] | None:
     return None
 
 
-def _scan(path: Path) -> _Scan:
-    """One pass over the file in chunks of 16 MiB (see :class:`_Scan`)."""
+#: a HepMC3 vertex line's list of incoming particle ids, ``V id status [1,2,...]``
+_VERTEX_IN = re.compile(rb"^V [^\n\[]*\[([^\]\n]*)\]", re.MULTILINE)
+_INT = re.compile(rb"[+-]?[0-9]+")
+
+
+def _first_bad_vertex(body: bytes) -> tuple[int, int, int] | None:
+    """``(offset of its line, particle id, particles in the event)``
+    of the first vertex line of ``body`` (whole events, from an ``E`` line on) that lists an
+    incoming particle id outside ``1..n``, ``n`` the event's particle lines. HepMC3's reader
+    indexes its particle table with such an id unchecked and crashes the process
+    (segmentation fault), so the file is refused before it is handed over."""
+    starts = [m.start() for m in re.finditer(rb"^E ", body, re.MULTILINE)] + [len(body)]
+    if len(starts) == 1:
+        return None
+    k = 0
+    for match in _VERTEX_IN.finditer(body):
+        while match.start() >= starts[k + 1]:
+            k += 1
+        ids = [int(t) for t in _INT.findall(match.group(1))]
+        if not ids or match.start() < starts[0]:
+            continue
+        n = (b"\n" + body[starts[k] : starts[k + 1]]).count(b"\nP ")
+        if (bad := next((i for i in ids if not 1 <= i <= n), None)) is not None:
+            return match.start(), bad, n
+    return None
+
+
+def _scan(path: Path, vertices: bool = True) -> _Scan:
+    """One pass over the file in chunks of 16 MiB (see :class:`_Scan`; vertex lines are
+    checked when ``vertices``, HepMC3's format); a chunk is cut before its last ``E`` line,
+    so each event is seen whole."""
     count, lines, carry, end = 0, 0, b"", b""
     bad: tuple[int, int, int, bytes] | None = None
+    vertex: tuple[int, int, int, int] | None = None
+
+    def take(body: bytes, last: bool) -> None:
+        nonlocal count, lines, bad, vertex
+        if bad is None and (found := _first_bad_field(body)) is not None:
+            at, k, token = found
+            event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
+            bad = (event, lines + body.count(b"\n", 0, at) + 1, k, token)
+        if vertices and vertex is None and (hit := _first_bad_vertex(body)) is not None:
+            at, pid, n = hit
+            event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
+            vertex = (event, lines + body.count(b"\n", 0, at) + 1, pid, n)
+        count += (b"\n" + body).count(b"\nE ")
+        lines += body.count(b"\n") + int(last and not body.endswith(b"\n") and bool(body))
+
     with open_binary(path) as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             block = carry + chunk
-            cut = block.rfind(b"\n") + 1
-            body, carry = block[:cut], block[cut:]
-            if bad is None and (found := _first_bad_field(body)) is not None:
-                at, k, token = found
-                event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
-                bad = (event, lines + body.count(b"\n", 0, at) + 1, k, token)
-            count += (b"\n" + body).count(b"\nE ")
-            lines += body.count(b"\n")
+            cut = block.rfind(b"\nE ") + 1
+            if cut == 0:  # no event starts in this block: keep it for the next one
+                carry = block
+            else:
+                take(block[:cut], False)
+                carry = block[cut:]
             end = (end + chunk)[-256:]
-    if carry:  # a last line without a newline
-        if bad is None and (found := _first_bad_field(carry)) is not None:
-            bad = (count - int(not carry.startswith(b"E ")), lines + 1, found[1], found[2])
-        count += int(carry.startswith(b"E "))
-    return _Scan(count, b"END_EVENT_LISTING" in end, bad)
+    take(carry, True)
+    return _Scan(count, b"END_EVENT_LISTING" in end, bad, vertex)
 
 
 def _record_line(path: Path, index: int) -> str:
@@ -219,6 +265,16 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Ingested:
     path, sel = parse_selection(spec, path)
     rule = parse_unphysical(spec)
     fmt = _format(path)
+    try:
+        scan = _scan(path, vertices=fmt == "hepmc3")
+    except Exception as err:  # a corrupt compressed stream
+        raise DataError(f"{path}: cannot read ({describe_error(err)})") from None
+    if scan.bad_vertex is not None:
+        event, line, pid, n = scan.bad_vertex
+        raise DataError(
+            f"{path}: corrupt HepMC file: line {line} (event {event}): a vertex lists incoming "
+            f"particle {pid}, but the event has {n} particle{'s' * (n != 1)}"
+        )
     parts: list[dict[str, np.ndarray]] = []
     weights: list[float] = []
     with _captured_stderr() as hepmc_said:
@@ -229,10 +285,6 @@ def read_hepmc(path: Path, spec: Mapping[str, Any]) -> Ingested:
                 f"{path}: cannot read HepMC {_record_line(path, len(parts))} "
                 f"({describe_error(err)})"
             ) from None
-    try:
-        scan = _scan(path)
-    except Exception as err:  # a corrupt compressed stream
-        raise DataError(f"{path}: cannot read ({describe_error(err)})") from None
     if scan.bad_field is not None and (scan.bad_field[0] < len(parts) or len(parts) < scan.events):
         event, line, k, token = scan.bad_field
         names = _P_FIELDS[fmt]
