@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, tiny_config
+from conftest import ROOT, tiny_with_events
 
 from symvae.config import ProcessSpec, load_config
 from symvae.declared import STAGE_FIELDS, UndeclaredSettingError
@@ -26,14 +26,10 @@ JOB = re.compile(r"^(?:local)?rule (\w+):\n((?:    .*\n)*)", re.MULTILINE)
 
 
 def _config() -> dict[str, Any]:
-    cfg = tiny_config()
-    cfg["seeds"] = [0, 1]
-    cfg["defaults"]["vae"].update(epochs=3, patience=2)
-    cfg["processes"]["rambo2"] = {
-        "events": {"source": "rambo", "n_events": 1200, "chunks": 2, "params": {"n_particles": 2}},
-        "features": {"objects": [{"index": 0}, {"index": 1}], "kinds": ["cartesian"]},
-        "dof": 2,
-    }
+    """The config of the shared complete run (``tiny_workflow``): two seeds, a chunked RAMBO
+    process, an ingested file, invariance settings and scans."""
+    cfg = tiny_with_events()
+    assert cfg["seeds"] == [0, 1]
     return cfg
 
 
@@ -56,19 +52,24 @@ def _snakemake(workdir: Path, cfg: dict[str, Any], *args: str) -> str:
 
 def _planned(workdir: Path, cfg: dict[str, Any]) -> list[tuple[str, str | None]]:
     """(rule, process or None) of every job a dry run plans."""
+    return [(rule, process) for rule, process, _ in _planned_scans(workdir, cfg)]
+
+
+def _planned_scans(workdir: Path, cfg: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """(rule, process or None, scan or None) of every job a dry run plans."""
     out = _snakemake(workdir, cfg, "-n")
     jobs = []
     for rule, body in JOB.findall(out):
-        match = re.search(r"wildcards: .*?\bprocess=(\w+)", body)
-        jobs.append((rule, match.group(1) if match else None))
+        process = re.search(r"wildcards: .*?\bprocess=(\w+)", body)
+        scan = re.search(r"wildcards: .*?\bscan=(\w+)", body)
+        jobs.append((rule, *(m.group(1) if m else None for m in (process, scan))))
     return jobs
 
 
 @pytest.fixture(scope="module")
-def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("dependencies")
-    _snakemake(workdir, _config(), "--cores", "2")
-    return workdir
+def done(tiny_workflow: Path) -> Path:
+    """The shared complete run; dry runs only read it (they plan, and write no output)."""
+    return tiny_workflow
 
 
 def test_nothing_changed_plans_nothing(done: Path) -> None:
@@ -98,10 +99,13 @@ def test_relevance_threshold_retrains_nothing(done: Path) -> None:
 def test_one_process_changed_touches_no_other(done: Path) -> None:
     cfg = _config()
     cfg["processes"]["rambo2"]["events"]["n_events"] = 1300
-    jobs = _planned(done, cfg)
-    assert {"generate_chunk", "merge_chunks", "event_features", "train"} <= {r for r, _ in jobs}
-    assert {p for _, p in jobs} == {"rambo2", None}
-    assert {rule for rule, p in jobs if p is None} <= AGGREGATES
+    jobs = _planned_scans(done, cfg)
+    assert {"generate_chunk", "merge_chunks", "event_features", "train"} <= {r for r, *_ in jobs}
+    assert {p for _, p, _ in jobs} == {"rambo2", None}
+    # the smear scan runs on rambo2's events: it is collected again, no other scan is
+    assert {(rule, scan) for rule, p, scan in jobs if p is None} - {
+        (rule, None) for rule in AGGREGATES
+    } == {("scan_collect", "smear")}
 
 
 def test_features_change_keeps_events(done: Path) -> None:
