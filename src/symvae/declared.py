@@ -58,6 +58,8 @@ STAGE_FIELDS: dict[str, tuple[str, ...]] = {
         "local_dof",
         "directions",
     ),
+    # jet_study.h5: the symmetries of a leading jet's constituents
+    "jet_study": ("name", "jet_study"),
     # per-process relevance.h5: the seeds side by side with the process's truth
     "relevance": (
         "name",

@@ -40,6 +40,7 @@ SEEDS = list(SYMVAE.seeds)
 EVENT_PROCESSES = [p for p, s in SYMVAE.processes.items() if s.has_events]
 INVARIANCE = list(SYMVAE.invariance)
 SCANS = list(SYMVAE.scans)
+JET_STUDIES = [p for p, s in SYMVAE.processes.items() if s.jet_study is not None]
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
@@ -137,6 +138,7 @@ def final_outputs():
         f"{RESULTS}/summary.h5",
         f"{RESULTS}/report.pdf",
         *expand(f"{RESULTS}/{{process}}/overview.png", process=PROCESSES),
+        *expand(f"{RESULTS}/{{process}}/jet_study.h5", process=JET_STUDIES),
         *([f"{RESULTS}/invariance/summary.h5"] if INVARIANCE else []),
         *expand(f"{RESULTS}/scans/{{scan}}.h5", scan=SCANS),
     ]

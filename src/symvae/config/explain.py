@@ -19,7 +19,13 @@ from typing import Any
 
 from symvae.config.invariance import InvarianceSetting
 from symvae.config.load import schema
-from symvae.config.process import DataConfig, LocalDofConfig, RelevanceConfig, VAEConfig
+from symvae.config.process import (
+    DataConfig,
+    JetStudySettings,
+    LocalDofConfig,
+    RelevanceConfig,
+    VAEConfig,
+)
 from symvae.errors import ConfigError
 
 __all__ = ["KeyInfo", "config_keys", "explain"]
@@ -29,6 +35,7 @@ _DEFAULTS: dict[str, type] = {
     "vae": VAEConfig,
     "relevance": RelevanceConfig,
     "local_dof": LocalDofConfig,
+    "jet_study": JetStudySettings,
     "data": DataConfig,
     "invariance_setting": InvarianceSetting,
 }

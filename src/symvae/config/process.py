@@ -92,6 +92,36 @@ class LocalDofConfig:
 
 
 @dataclass(frozen=True)
+class JetStudySettings:
+    """The jet-symmetry study of a process whose features are the leading jet followed by
+    its constituents (rule ``jet_study``, ``<process>/jet_study.h5``)."""
+
+    constituents: tuple[int, ...] = (2, 3, 4)
+    """Constituent counts k: the linear maps act on the first k constituents."""
+    max_jets: int = 3000
+    """Jets used by the function- and distribution-preserving finders (the first ones)."""
+    emd_jets: int = 300
+    """Jets in the pairwise energy mover's distances of the correlation dimension."""
+    radius: float = 0.8
+    """Jet radius R of the EMD (its angular term is divided by R)."""
+    q_range: tuple[float, float] = (1.0, 400.0)
+    """Energy-scale range of the correlation dimension (GeV)."""
+    q_bins: int = 14
+    """Geometric bins of Q."""
+    seed: int = 0
+    """Seed of the discovery/confirmation split of the distribution finder."""
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> JetStudySettings:
+        """From the ``jet_study`` entry of a process (lists become tuples)."""
+        d = dict(d)
+        for key in ("constituents", "q_range"):
+            if key in d:
+                d[key] = tuple(d[key])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
 class DirectionsTruth:
     """Analytic truth of a process for the symmetry-direction step (all optional).
 
@@ -156,6 +186,8 @@ class ProcessSpec:
     relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
     local_dof: LocalDofConfig = field(default_factory=LocalDofConfig)
     directions: DirectionsTruth = field(default_factory=DirectionsTruth)
+    jet_study: JetStudySettings | None = None
+    """The jet-symmetry study (``None``: not run)."""
 
     @property
     def dof_attribute(self) -> int:
@@ -245,6 +277,9 @@ class ProcessSpec:
             relevance=_relevance(d.get("relevance", {})),
             local_dof=LocalDofConfig(**d.get("local_dof", {})),
             directions=DirectionsTruth.from_dict(d.get("directions", {})),
+            jet_study=(
+                None if d.get("jet_study") is None else JetStudySettings.from_dict(d["jet_study"])
+            ),
         )
 
 

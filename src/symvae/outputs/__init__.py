@@ -13,6 +13,7 @@ module                 file                                writer / reader
 :mod:`.evaluation`     ``<process>/seed<k>/evaluation.h5`` ``Evaluation.save`` / ``.load``
 :mod:`.relevance`      ``<process>/relevance.h5``          ``Relevance.save`` / ``.load``
 :mod:`.directions`     ``<process>/directions.h5``         ``Directions.save`` / ``.load``
+:mod:`.jet_study`      ``<process>/jet_study.h5``          ``JetStudy.save`` / ``.load``
 :mod:`.summary`        ``summary.h5``                      ``Summary.save`` / ``.load``
 :mod:`.scans`          ``scans/<scan>.h5``                 ``Scan.save`` / ``.load``
 :mod:`.invariance`     ``invariance/<setting>.h5``,        ``Curve.save`` / ``.load``,
@@ -33,6 +34,7 @@ from symvae.outputs import (
     events,
     features,
     invariance,
+    jet_study,
     model,
     relevance,
     scans,
@@ -50,6 +52,7 @@ FILES: tuple[tuple[str, ModuleType, type[Layout]], ...] = (
     ("<process>/seed<k>/evaluation.h5", evaluation, evaluation.Evaluation),
     ("<process>/relevance.h5", relevance, relevance.Relevance),
     ("<process>/directions.h5", directions, directions.Directions),
+    ("<process>/jet_study.h5", jet_study, jet_study.JetStudy),
     ("summary.h5", summary, summary.Summary),
     ("scans/<scan>.h5", scans, scans.Scan),
     ("invariance/<setting>.h5", invariance, invariance.Curve),

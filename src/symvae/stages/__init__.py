@@ -27,6 +27,7 @@ module                 function                                    writes
 :mod:`.evaluate`       :func:`evaluate`                            ``evaluation.h5``
 :mod:`.relevance`      :func:`collect`                             ``relevance.h5``
 :mod:`.directions`     :func:`analyze_directions`                  ``directions.h5``
+:mod:`.jet_study`      :func:`study_jets`                          ``jet_study.h5``
 :mod:`.summary`        :func:`summarize`                           ``summary.h5``
 :mod:`.scans`          :func:`collect_scan`                        ``scans/<scan>.h5``
 :mod:`.invariance`     :func:`run_setting`,                        ``invariance/*.h5``
@@ -45,6 +46,7 @@ from symvae.stages.evaluate import evaluate
 from symvae.stages.events import chunk_sizes, generate_event_chunk, ingest_events, merge_events
 from symvae.stages.features import make_event_features
 from symvae.stages.invariance import run_setting, summarize_invariance
+from symvae.stages.jet_study import study_jets
 from symvae.stages.relevance import collect
 from symvae.stages.scans import collect_scan
 from symvae.stages.summary import summarize
@@ -66,6 +68,7 @@ __all__ = [
     "make_features",
     "merge_events",
     "run_setting",
+    "study_jets",
     "summarize",
     "summarize_invariance",
     "tangent_truth",

@@ -1,0 +1,28 @@
+"""The jet study of one process: function- and distribution-preserving maps of its leading
+jet's constituents and the correlation dimension against the energy scale (jet_study.h5).
+
+Snakemake rule ``jet_study``. Standalone:
+
+    python scripts/jet_study.py --config profiles/jets/jets.yaml --process top_jets \\
+        --features results/jets/top_jets/features.h5 --out results/jets/top_jets/jet_study.h5
+"""
+
+import argparse
+
+from _common import add_process_args, process_spec, run
+
+
+def build(parser: argparse.ArgumentParser) -> None:
+    add_process_args(parser)
+    parser.add_argument("--features", required=True, help="the process's features.h5")
+    parser.add_argument("--out", required=True, help="output jet_study.h5")
+
+
+def main(args: argparse.Namespace) -> None:
+    from symvae.stages import study_jets
+
+    study_jets(process_spec(args), args.features, args.out)
+
+
+if __name__ == "__main__":
+    run(__doc__, build, main, globals().get("snakemake"))

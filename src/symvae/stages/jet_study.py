@@ -1,0 +1,157 @@
+"""Jet study: the symmetries of a leading jet's constituents (rule ``jet_study``).
+
+For a process whose features are the leading jet followed by its first constituents (the
+``events.jets`` setting ``keep: leading_constituents`` with zero-padded features), and for
+each constituent count k of its ``jet_study`` entry:
+
+- the **function-preserving** maps: the 4 × 4 matrices A (acting alike on each of the first
+  k constituents) with ∇m²·(A x) = 0 on every jet, m² the invariant mass squared of those
+  constituents; the expected answer is so(1,3), six dimensions;
+- the **distribution-preserving** generators of the same k constituents in the lab frame
+  and in the jet frame (each jet's axis turned to +z);
+
+and, once, the correlation dimension of the jets from their pairwise energy mover's
+distances against the energy scale Q.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symvae.config import ProcessSpec
+from symvae.directions.families import four_vector_family, lorentz_algebra
+from symvae.directions.function import function_symmetries, span_distance
+from symvae.directions.generators import find_generators
+from symvae.dof import correlation_dimension
+from symvae.errors import DataError
+from symvae.events.emd import jet_particles, pairwise_emd
+from symvae.events.jets import jet_frame, jet_mass_squared
+from symvae.outputs.features import read_features
+from symvae.outputs.jet_study import Correlation, Distribution, FunctionPreserving, JetStudy
+from symvae.provenance import provenance
+
+__all__ = ["jet_constituents", "study_jets"]
+
+_RTOL = 1e-6
+
+
+def jet_constituents(path: str | Path) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Constituents ``(n, N, 4)`` (E, px, py, pz; GeV) and jet momenta ``(n, 3)`` of a
+    ``features.h5`` holding the leading jet and then its constituents; ``DataError`` naming
+    the file for any other feature layout."""
+    ff = read_features(path)
+    names = list(ff.dataset.feature_names)
+    expected = [f"{c}_{i}" for i in range(1, len(names) // 4 + 1) for c in ("E", "px", "py", "pz")]
+    if len(names) < 8 or len(names) % 4 or names != expected:
+        raise DataError(
+            f"{path}: the jet study needs the leading jet and its constituents as features "
+            f"(E_1, px_1, py_1, pz_1, E_2, ...: cartesian kind, objects in order), got "
+            f"{', '.join(names[:6])}{', ...' if len(names) > 6 else ''}"
+        )
+    x = np.asarray(ff.dataset.features, dtype=np.float64)
+    return x[:, 4:].reshape(len(x), -1, 4), x[:, 1:4]
+
+
+def _function(c: NDArray[np.float64], ks: tuple[int, ...]) -> FunctionPreserving:
+    values, dims, d6, d7 = [], [], [], []
+    for k in ks:
+        family = four_vector_family(k)
+        found = function_symmetries(
+            c[:, :k].reshape(len(c), 4 * k), family, f=jet_mass_squared(k), rtol=_RTOL
+        )
+        so13 = lorentz_algebra(k)
+        with_d = np.concatenate([so13, family.element("D")[None]])
+        values.append(found.singular_values)
+        dims.append(found.dimension)
+        d6.append(span_distance(found.best(6), so13))
+        d7.append(span_distance(found.best(7), with_d))
+    return FunctionPreserving(
+        singular_values=np.array(values),
+        dimension=np.array(dims, dtype=np.int64),
+        distance_so13=np.array(d6),
+        distance_so13_dilation=np.array(d7),
+        rtol=_RTOL,
+    )
+
+
+def _distribution(
+    c: NDArray[np.float64], axis: NDArray[np.float64], ks: tuple[int, ...], seed: int
+) -> Distribution:
+    framed = jet_frame(c, axis)
+    out: dict[str, list[object]] = {key: [] for key in ("kl", "kj", "dl", "dj", "ll", "lj", "t")}
+    n_discovery = 0
+    for k in ks:
+        family = four_vector_family(k)
+        jz = family.element("J_z")[None]
+        for frame, sample in (("l", c), ("j", framed)):
+            found = find_generators(
+                sample[:, :k].reshape(len(sample), 4 * k), None, family, degree=2, seed=seed
+            )
+            kept = len(found.generators)
+            out[f"k{frame}"].append(kept)
+            out[f"d{frame}"].append(span_distance(found.generators, jz) if kept else np.nan)
+            out[f"l{frame}"].append("; ".join(found.labels))
+            if frame == "l":
+                out["t"].append(found.counts.n_test_functions)
+                n_discovery = found.counts.n_discovery
+    return Distribution(
+        kept_lab=np.array(out["kl"], dtype=np.int64),
+        kept_jet=np.array(out["kj"], dtype=np.int64),
+        distance_jz_lab=np.array(out["dl"], dtype=np.float64),
+        distance_jz_jet=np.array(out["dj"], dtype=np.float64),
+        labels_lab=[str(v) for v in out["ll"]],
+        labels_jet=[str(v) for v in out["lj"]],
+        n_test_functions=np.array(out["t"], dtype=np.int64),
+        n_discovery=n_discovery,
+    )
+
+
+def _correlation(
+    c: NDArray[np.float64], n_jets: int, radius: float, q_range: tuple[float, float], bins: int
+) -> Correlation:
+    jets = jet_particles(c[:n_jets])
+    d = pairwise_emd(jets, radius, progress=True)
+    cd = correlation_dimension(d, np.geomspace(q_range[0], q_range[1], bins + 1))
+    return Correlation(
+        q=np.asarray(cd.midpoints, dtype=np.float64),
+        dimension=np.asarray(cd.dimension, dtype=np.float64),
+        n_jets=len(jets),
+        n_constituents=c.shape[1],
+        radius=float(radius),
+        median_emd=float(np.median(d)),
+    )
+
+
+def study_jets(spec: ProcessSpec, features: str | Path, out: str | Path) -> Path:
+    """Run the jet study of ``spec.jet_study`` on ``features`` (``features.h5`` of a leading
+    jet and its constituents) and write ``out`` (layout :mod:`symvae.outputs.jet_study`)."""
+    settings = spec.jet_study
+    if settings is None:
+        raise ValueError(f"process {spec.name!r} has no jet_study entry")
+    c, axis = jet_constituents(features)
+    if max(settings.constituents) > c.shape[1]:
+        raise DataError(
+            f"{features}: jet_study.constituents asks for {max(settings.constituents)} "
+            f"constituents, the features hold {c.shape[1]}"
+        )
+    if len(c) < 50:
+        raise DataError(f"{features}: {len(c)} jets, too few for the jet study (50 at least)")
+    ks = tuple(int(k) for k in settings.constituents)
+    sample, sample_axis = c[: settings.max_jets], axis[: settings.max_jets]
+    record = JetStudy(
+        process=spec.name,
+        n_jets=len(c),
+        constituents=np.array(ks, dtype=np.int64),
+        function=_function(sample, ks),
+        distribution=_distribution(sample, sample_axis, ks, settings.seed),
+        correlation=_correlation(
+            c, settings.emd_jets, settings.radius, settings.q_range, settings.q_bins
+        ),
+        settings_json=json.loads(json.dumps(spec.to_dict()["jet_study"])),
+        provenance_json=provenance(),
+    )
+    return record.save(out)

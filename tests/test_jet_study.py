@@ -1,0 +1,84 @@
+"""The jet study (rule ``jet_study``) on synthetic jets with known answers: the jet mass is
+preserved by exactly so(1,3); jets spread uniformly in azimuth keep the rotation about the
+beam; a features file of another layout is refused naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symvae.config import ProcessSpec
+from symvae.config.process import JetStudySettings
+from symvae.datasets import Dataset
+from symvae.errors import DataError
+from symvae.outputs.features import write_features
+from symvae.outputs.jet_study import JetStudy
+from symvae.stages import study_jets
+
+
+def _jets(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n, 4 (k + 1))``: a jet (the sum) then ``k`` massless constituents in pT order,
+    jets at pT 600 GeV, rapidity N(0, 1), azimuth uniform; constituents within ~0.1 of it."""
+    eta = rng.normal(0.0, 1.0, (n, 1)) + rng.normal(0.0, 0.1, (n, k))
+    phi = rng.uniform(-np.pi, np.pi, (n, 1)) + rng.normal(0.0, 0.1, (n, k))
+    pt = -np.sort(-600.0 * rng.dirichlet(np.full(k, 2.0), n), axis=1)
+    c = np.stack([pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], -1)
+    return np.concatenate([c.sum(1), c.reshape(n, 4 * k)], axis=1)
+
+
+def _write(path: Path, x: np.ndarray, names: list[str]) -> Path:
+    dataset = Dataset(x, tuple(names), tuple("GeV" for _ in names), {}, {}, {})
+    split = np.zeros(len(x), dtype=np.int8)
+    attrs = {"process": "synthetic", "generator": "", "params": {}, "dof_expected": -1,
+             "conserved": [], "data_seed": 0, "provenance": {}, "exact": False,
+             "event_metadata": {}}  # fmt: skip
+    write_features(path, dataset, split, attrs)
+    return path
+
+
+def _names(k: int) -> list[str]:
+    return [f"{c}_{i}" for i in range(1, k + 2) for c in ("E", "px", "py", "pz")]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> JetStudy:
+    folder = tmp_path_factory.mktemp("jet_study")
+    path = _write(folder / "features.h5", _jets(2000, 4, np.random.default_rng(5)), _names(4))
+    settings = JetStudySettings(constituents=(3, 4), max_jets=2000, emd_jets=60, q_bins=6)
+    spec = ProcessSpec(name="synthetic", dof=None, jet_study=settings)
+    return JetStudy.load(study_jets(spec, path, folder / "jet_study.h5"))
+
+
+def test_jet_mass_keeps_exactly_the_lorentz_algebra(study: JetStudy) -> None:
+    f = study.function
+    assert list(study.constituents) == [3, 4]
+    assert list(f.dimension) == [6, 6]
+    assert np.all(f.distance_so13 < 1e-8)
+    # the seventh singular value (the dilation's direction) is far above the six zeros
+    assert np.all(f.singular_values[:, 6] > 1e6 * np.maximum(f.singular_values[:, 5], 1e-300))
+
+
+def test_azimuthally_uniform_jets_keep_the_beam_rotation(study: JetStudy) -> None:
+    d = study.distribution
+    assert list(d.kept_lab) == [1, 1]
+    assert np.all(d.distance_jz_lab < 0.3), d.labels_lab
+    assert all("J_z" in label for label in d.labels_lab)
+
+
+def test_correlation_dimension_is_recorded(study: JetStudy) -> None:
+    c = study.correlation
+    assert c.n_jets == 60 and c.n_constituents == 4 and c.q.shape == c.dimension.shape == (6,)
+    assert np.all(np.diff(c.q) > 0) and np.isfinite(c.dimension).any()
+    assert study.settings_json["emd_jets"] == 60
+
+
+def test_other_features_are_refused(tmp_path: Path) -> None:
+    x = np.random.default_rng(0).normal(size=(100, 8))
+    path = _write(tmp_path / "muons.h5", x, ["E_1", "px_1", "py_1", "pz_1", "pt_2", "eta_2",
+                                              "phi_2", "m_2"])  # fmt: skip
+    spec = ProcessSpec(name="muons", dof=2, jet_study=JetStudySettings())
+    with pytest.raises(DataError, match=r"muons\.h5: the jet study needs"):
+        study_jets(spec, path, tmp_path / "out.h5")
+    assert not (tmp_path / "out.h5").exists()
