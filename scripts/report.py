@@ -20,6 +20,7 @@ def build(parser: argparse.ArgumentParser) -> None:
     keyed(parser, "--invariance", "each invariance setting and its curve file")
     keyed(parser, "--directions", "each process and its directions.h5")
     keyed(parser, "--scans", "each scan and its scans/<scan>.h5")
+    keyed(parser, "--jet-study", "each studied jet process and its jet_study.h5")
     parser.add_argument("--out", required=True, help="output report.pdf")
 
 
@@ -39,6 +40,11 @@ def main(args: argparse.Namespace) -> None:
         found = {p: Path(args.results) / p / "directions.h5" for p in cfg.processes}
         args.directions = {p: path for p, path in found.items() if path.exists()}
         args.scans = {s: scan.output_path(args.results) for s, scan in cfg.scans.items()}
+        args.jet_study = {
+            p: Path(args.results) / p / "jet_study.h5"
+            for p, spec in cfg.processes.items()
+            if spec.jet_study is not None
+        }
     build_report(
         args.summary,
         args.relevance,
@@ -47,6 +53,7 @@ def main(args: argparse.Namespace) -> None:
         invariance_paths=args.invariance,
         directions_paths=args.directions,
         scan_paths=args.scans,
+        jet_study_paths=args.jet_study,
     )
 
 

@@ -82,3 +82,18 @@ def test_other_features_are_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"muons\.h5: the jet study needs"):
         study_jets(spec, path, tmp_path / "out.h5")
     assert not (tmp_path / "out.h5").exists()
+
+
+def test_report_page_of_the_study(study: JetStudy) -> None:
+    from symvae.report.processes import _jet_study_page
+
+    assert _jet_study_page({}) is None
+    fig = _jet_study_page({"a": study, "b": study})
+    tables = [t for ax in fig.axes for t in ax.tables]
+    assert len(tables) == 1
+    cells = tables[0].get_celld()
+    rows = {r for r, _ in cells} - {0}
+    assert len(rows) == 2 * len(study.constituents)
+    assert cells[(1, 2)].get_text().get_text() == "6"
+    line = fig.axes[0].get_lines()[0]
+    assert len(line.get_xdata()) == np.isfinite(study.correlation.dimension).sum()

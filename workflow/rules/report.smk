@@ -27,6 +27,7 @@ rule report:
         invariance=expand(f"{RESULTS}/invariance/{{setting}}.h5", setting=INVARIANCE),
         directions=expand(f"{RESULTS}/{{process}}/directions.h5", process=PROCESSES),
         scans=expand(f"{RESULTS}/scans/{{scan}}.h5", scan=SCANS),
+        jet_study=expand(f"{RESULTS}/{{process}}/jet_study.h5", process=JET_STUDIES),
     output:
         out=report(
             f"{RESULTS}/report.pdf",
@@ -46,5 +47,6 @@ rule report:
         invariance=INVARIANCE,
         directions=PROCESSES,
         scans=SCANS,
+        jet_study=JET_STUDIES,
     script:
         "../../scripts/report.py"

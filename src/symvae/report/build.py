@@ -43,6 +43,7 @@ from symvae.errors import DataError
 from symvae.io.atomic import atomic_path
 from symvae.outputs.directions import Directions
 from symvae.outputs.invariance import Curve
+from symvae.outputs.jet_study import JetStudy
 from symvae.outputs.scans import Scan
 from symvae.plotting.latent import plot_latent_scatter
 from symvae.plotting.relevance import plot_relevance_bars
@@ -56,6 +57,7 @@ from symvae.report.overview import _summary_pages, _title_page
 from symvae.report.processes import (
     _features_pages,
     _jet_mass_page,
+    _jet_study_page,
     _process_latent_page,
     _process_overview_page,
 )
@@ -78,6 +80,7 @@ def build_report(
     invariance_paths: Mapping[str, PathLike] | None = None,
     directions_paths: Mapping[str, PathLike] | None = None,
     scan_paths: Mapping[str, PathLike] | None = None,
+    jet_study_paths: Mapping[str, PathLike] | None = None,
 ) -> None:
     """Write the PDF report of a symvae run.
 
@@ -104,6 +107,10 @@ def build_report(
     scan_paths : mapping of str to path-like, optional
         ``results/scans/<scan>.h5``: one page per scan (plateau panels or dose–response
         curves), after the direction pages.
+    jet_study_paths : mapping of str to path-like, optional
+        ``results/<process>/jet_study.h5``: one page with the correlation dimension and the
+        function- and distribution-preserving maps of every studied process, after the jet
+        masses.
 
     Raises
     ------
@@ -150,6 +157,7 @@ def build_report(
     invariance = load_all(invariance_paths, Curve) if invariance_paths else None
     directions = load_all(directions_paths, Directions) if directions_paths else None
     scans = load_all(scan_paths, Scan) if scan_paths else None
+    jet_studies = load_all(jet_study_paths, JetStudy) if jet_study_paths else {}
     breaking = [
         (summary.groups[summary.groups[n].compare_to], summary.groups[n])
         for n in summary.processes
@@ -174,6 +182,9 @@ def build_report(
             jet_masses = _jet_mass_page(features)
             if jet_masses is not None:
                 emit(jet_masses)
+            jet_study = _jet_study_page(jet_studies)
+            if jet_study is not None:
+                emit(jet_study)
             if directions is not None:
                 for fig in directions_pages(summary.layout, directions):
                     emit(fig)

@@ -3,6 +3,7 @@ space of the first seed, and feature histograms of event processes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib
@@ -14,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from symvae.outputs.events import DROP_REASONS
+from symvae.outputs.jet_study import JetStudy
 from symvae.outputs.summary import dof_text
 from symvae.plotting.features import (
     N_BINS,
@@ -250,3 +252,44 @@ def _jet_mass_page(features: dict[str, _Features]) -> Figure | None:
     gs = _panels(fig, y, 1, 1, top=0.8, gap=0.03, bottom=0.09, right=0.95)
     plot_jet_masses(fig.add_subplot(gs[0, 0]), masses)
     return fig
+
+
+def _jet_study_page(studies: Mapping[str, JetStudy]) -> Figure | None:
+    """One page of the jet studies: dim(Q) of every studied process and, per constituent
+    count, the jet-mass-preserving algebra and the distribution-preserving generators."""
+    from symvae.plotting.jets import plot_correlation_dimension
+
+    if not studies:
+        return None
+    fig = _new_page()
+    y = _header(fig, "Jet study", [
+        "Function-preserving: 4x4 maps A on each of the first k constituents with "
+        "grad m^2 . (A x) = 0 on every jet (expected: so(1,3), 6 dimensions); distances are "
+        "Grassmann distances (rad) of the 6 (7) best-preserved maps to so(1,3) (plus D).",
+        "Distribution-preserving: generators kept by the rank test and the MMD check, lab "
+        "frame and jet frame (jet axis along +z), with their distance to J_z.",
+    ])  # fmt: skip
+    gs = _panels(fig, y, 2, 1, top=0.8, gap=0.06, bottom=0.07, right=0.95)
+    curves = {n: (r.correlation.q, r.correlation.dimension) for n, r in studies.items()}
+    plot_correlation_dimension(fig.add_subplot(gs[0, 0]), curves)
+    rows = []
+    for name, r in studies.items():
+        f, d = r.function, r.distribution
+        for i, k in enumerate(r.constituents):
+            rows.append([
+                name, str(int(k)), str(int(f.dimension[i])), f"{f.distance_so13[i]:.2g}",
+                f"{f.distance_so13_dilation[i]:.2g}", str(int(d.kept_lab[i])),
+                _angle(d.distance_jz_lab[i]), str(int(d.kept_jet[i])), _angle(d.distance_jz_jet[i]),
+            ])  # fmt: skip
+    ax = fig.add_subplot(gs[1, 0])
+    ax.axis("off")
+    labels = ["process", "k", "dim", "to so(1,3)", "to +D", "kept lab", "to J_z", "kept jet",
+              "to J_z"]  # fmt: skip
+    table = ax.table(cellText=rows, colLabels=labels, loc="upper center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    return fig
+
+
+def _angle(value: float) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.2f}"
