@@ -97,3 +97,16 @@ def test_report_page_of_the_study(study: JetStudy) -> None:
     assert cells[(1, 2)].get_text().get_text() == "6"
     line = fig.axes[0].get_lines()[0]
     assert len(line.get_xdata()) == np.isfinite(study.correlation.dimension).sum()
+
+
+def test_reconstructions_are_put_on_the_light_cone() -> None:
+    from symvae.stages.jet_study import on_light_cone
+
+    c = np.array([[[10.0, 3.0, 4.0, 12.0], [-1.0, 1.0, 0.0, 0.0], [5.0, 3.0, 0.0, 4.0]]])
+    out = on_light_cone(c)
+    assert out[0, 0, 0] == pytest.approx(13.0) and np.all(out[0, 1] == 0.0)
+    assert out[0, 2, 0] == pytest.approx(5.0) and c[0, 0, 0] == 10.0  # input untouched
+
+
+def test_no_models_no_resolution(study: JetStudy) -> None:
+    assert study.resolution is None

@@ -4,6 +4,8 @@
 rule jet_study:
     input:
         features=f"{RESULTS}/{{process}}/features.h5",
+        models=process_models,
+        relevance=f"{RESULTS}/{{process}}/relevance.h5",
     output:
         out=f"{RESULTS}/{{process}}/jet_study.h5",
     log:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from symvae.outputs.layout import Layout, attribute, dataset, group
 
-__all__ = ["Correlation", "Distribution", "FunctionPreserving", "JetStudy"]
+__all__ = ["Correlation", "Distribution", "FunctionPreserving", "JetStudy", "Resolution"]
 
 _FUNCTION = (
     "linear maps A with grad f(x) . (A x) = 0 on every jet, f the invariant mass squared of "
@@ -83,6 +83,31 @@ class Correlation(Layout):
     median_emd: float = attribute("float", unit="GeV", meaning="median pairwise EMD")
 
 
+_RESOLUTION = (
+    "each seed's VAE resolution on the EMD scale: the median energy mover's distance between "
+    "a held-out jet and its reconstruction (decoder mean at the posterior mean; reconstructed "
+    "constituents with E > 0 kept, E raised to |p| where below), beside its relevant count and "
+    "the correlation dimension of the jets at that scale"
+)
+
+
+@dataclass(kw_only=True)
+class Resolution(Layout):
+    """The VAE's relevant count against the correlation dimension at its own resolution."""
+
+    seeds: NDArray[np.int64] = dataset("(S,)", "int64", meaning="training seeds")
+    n_relevant: NDArray[np.int64] = dataset("(S,)", "int64", meaning="relevant latent directions")
+    local_dof: NDArray[np.int64] = dataset("(S,)", "int64", meaning="local dimension (local PCA)")
+    reconstruction_emd: NDArray[np.float64] = dataset(
+        "(S,)", unit="GeV", meaning="median EMD between held-out jets and their reconstructions"
+    )
+    dimension_at_resolution: NDArray[np.float64] = dataset(
+        "(S,)", meaning="dim(Q) at Q = reconstruction_emd (log-interpolated; NaN outside the bins)"
+    )
+    n_jets: int = attribute("int", meaning="held-out jets reconstructed")
+    description: str = attribute("str", meaning="what is measured", default=_RESOLUTION)
+
+
 @dataclass(kw_only=True)
 class JetStudy(Layout):
     """The items of ``jet_study.h5``."""
@@ -95,5 +120,6 @@ class JetStudy(Layout):
     function: FunctionPreserving = group(FunctionPreserving)
     distribution: Distribution = group(Distribution)
     correlation: Correlation = group(Correlation)
+    resolution: Resolution | None = group(Resolution, optional=True)
     settings_json: dict[str, Any] = attribute("json", meaning="the process's jet_study entry")
     provenance_json: dict[str, Any] = attribute("json", meaning="library versions and platform")

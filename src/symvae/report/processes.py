@@ -262,13 +262,18 @@ def _jet_study_page(studies: Mapping[str, JetStudy]) -> Figure | None:
     if not studies:
         return None
     fig = _new_page()
-    y = _header(fig, "Jet study", [
+    lines = [
         "Function-preserving: 4x4 maps A on each of the first k constituents with "
         "grad m^2 . (A x) = 0 on every jet (expected: so(1,3), 6 dimensions); distances are "
         "Grassmann distances (rad) of the 6 (7) best-preserved maps to so(1,3) (plus D).",
         "Distribution-preserving: generators kept by the rank test and the MMD check, lab "
         "frame and jet frame (jet axis along +z), with their distance to J_z.",
-    ])  # fmt: skip
+    ]
+    resolution = [_resolution_line(n, r) for n, r in studies.items() if r.resolution is not None]
+    if resolution:
+        lines.append("VAE resolution on the EMD scale (median EMD of held-out jets to their "
+                     "reconstructions, per seed): " + "; ".join(resolution) + ".")  # fmt: skip
+    y = _header(fig, "Jet study", lines)
     gs = _panels(fig, y, 2, 1, top=0.8, gap=0.06, bottom=0.07, right=0.95)
     curves = {n: (r.correlation.q, r.correlation.dimension) for n, r in studies.items()}
     plot_correlation_dimension(fig.add_subplot(gs[0, 0]), curves)
@@ -289,6 +294,15 @@ def _jet_study_page(studies: Mapping[str, JetStudy]) -> Figure | None:
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     return fig
+
+
+def _resolution_line(name: str, study: JetStudy) -> str:
+    r = study.resolution
+    assert r is not None
+    emd = ", ".join(f"{q:.0f}" for q in r.reconstruction_emd)
+    dims = ", ".join("–" if not np.isfinite(d) else f"{d:.1f}" for d in r.dimension_at_resolution)
+    counts = ", ".join(str(int(k)) for k in r.n_relevant)
+    return f"{name}: EMD {emd} GeV, relevant {counts}, dim(Q) there {dims}"
 
 
 def _angle(value: float) -> str:

@@ -11,7 +11,9 @@ each constituent count k of its ``jet_study`` entry:
   and in the jet frame (each jet's axis turned to +z);
 
 and, once, the correlation dimension of the jets from their pairwise energy mover's
-distances against the energy scale Q.
+distances against the energy scale Q. Given the process's trained models and its
+``relevance.h5``, each seed's resolution is put on the same scale: the median EMD between a
+held-out jet and its reconstruction, with the relevant count beside dim(Q) there.
 """
 
 from __future__ import annotations
@@ -30,11 +32,19 @@ from symvae.dof import correlation_dimension
 from symvae.errors import DataError
 from symvae.events.emd import jet_particles, pairwise_emd
 from symvae.events.jets import jet_frame, jet_mass_squared
-from symvae.outputs.features import read_features
-from symvae.outputs.jet_study import Correlation, Distribution, FunctionPreserving, JetStudy
+from symvae.outputs.features import TEST, read_features
+from symvae.outputs.jet_study import (
+    Correlation,
+    Distribution,
+    FunctionPreserving,
+    JetStudy,
+    Resolution,
+)
+from symvae.outputs.model import load_model
+from symvae.outputs.relevance import Relevance
 from symvae.provenance import provenance
 
-__all__ = ["jet_constituents", "study_jets"]
+__all__ = ["jet_constituents", "on_light_cone", "study_jets"]
 
 _RTOL = 1e-6
 
@@ -126,9 +136,66 @@ def _correlation(
     )
 
 
-def study_jets(spec: ProcessSpec, features: str | Path, out: str | Path) -> Path:
+def on_light_cone(c: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Reconstructed constituents ``(n, N, 4)`` made usable by the EMD: rows with ``E <= 0``
+    become padding (zero), and ``E`` is raised to ``|p|`` where it is below (GeV)."""
+    c = np.array(c, dtype=np.float64)
+    p = np.linalg.norm(c[..., 1:], axis=-1)
+    alive = c[..., 0] > 0
+    c[..., 0] = np.where(alive, np.maximum(c[..., 0], p * (1 + 1e-12)), 0.0)
+    c[~alive] = 0.0
+    return c
+
+
+def _resolution(
+    features: str | Path,
+    models: list[str | Path],
+    relevance: str | Path,
+    correlation: Correlation,
+    n_jets: int,
+    radius: float,
+) -> Resolution:
+    from symvae.events.emd import energy_movers_distance
+
+    test = read_features(features).part(TEST)[:n_jets]
+    if len(test) == 0:
+        raise DataError(f"{features}: no held-out (test) jets for the VAE resolution")
+    truth = jet_particles(test[:, 4:].reshape(len(test), -1, 4))
+    rel = Relevance.load(relevance)
+    ok = np.isfinite(correlation.dimension)
+    log_q, dims = np.log(correlation.q[ok]), correlation.dimension[ok]
+    emd, at = [], []
+    for path in models:
+        trained = load_model(path)
+        mu, _ = trained.encode(test)
+        rec = on_light_cone(trained.decode(mu)[:, 4:].reshape(len(test), -1, 4))
+        jets = jet_particles(rec)
+        distances = [energy_movers_distance(a, b, radius) for a, b in zip(truth, jets, strict=True)]
+        q = float(np.median(distances))
+        emd.append(q)
+        inside = len(log_q) > 0 and log_q[0] <= np.log(q) <= log_q[-1]
+        at.append(float(np.interp(np.log(q), log_q, dims)) if inside else np.nan)
+    return Resolution(
+        seeds=np.asarray(rel.seeds, dtype=np.int64),
+        n_relevant=np.asarray(rel.n_relevant, dtype=np.int64),
+        local_dof=np.asarray(rel.local_dof, dtype=np.int64),
+        reconstruction_emd=np.array(emd),
+        dimension_at_resolution=np.array(at),
+        n_jets=len(test),
+    )
+
+
+def study_jets(
+    spec: ProcessSpec,
+    features: str | Path,
+    out: str | Path,
+    models: list[str | Path] | None = None,
+    relevance: str | Path | None = None,
+) -> Path:
     """Run the jet study of ``spec.jet_study`` on ``features`` (``features.h5`` of a leading
-    jet and its constituents) and write ``out`` (layout :mod:`symvae.outputs.jet_study`)."""
+    jet and its constituents) and write ``out`` (layout :mod:`symvae.outputs.jet_study`).
+    ``models`` (each seed's ``model.pt``, in the order of the seeds of ``relevance``) and
+    ``relevance`` add the VAE's resolution on the EMD scale."""
     settings = spec.jet_study
     if settings is None:
         raise ValueError(f"process {spec.name!r} has no jet_study entry")
@@ -142,15 +209,22 @@ def study_jets(spec: ProcessSpec, features: str | Path, out: str | Path) -> Path
         raise DataError(f"{features}: {len(c)} jets, too few for the jet study (50 at least)")
     ks = tuple(int(k) for k in settings.constituents)
     sample, sample_axis = c[: settings.max_jets], axis[: settings.max_jets]
+    correlation = _correlation(
+        c, settings.emd_jets, settings.radius, settings.q_range, settings.q_bins
+    )
+    resolution = None
+    if models and relevance is not None:
+        resolution = _resolution(
+            features, list(models), relevance, correlation, settings.emd_jets, settings.radius
+        )
     record = JetStudy(
         process=spec.name,
         n_jets=len(c),
         constituents=np.array(ks, dtype=np.int64),
         function=_function(sample, ks),
         distribution=_distribution(sample, sample_axis, ks, settings.seed),
-        correlation=_correlation(
-            c, settings.emd_jets, settings.radius, settings.q_range, settings.q_bins
-        ),
+        correlation=correlation,
+        resolution=resolution,
         settings_json=json.loads(json.dumps(spec.to_dict()["jet_study"])),
         provenance_json=provenance(),
     )
