@@ -19,13 +19,15 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", required=True, help="the process's features.h5")
     parser.add_argument("--models", nargs="*", help="each seed's model.pt (the VAE resolution)")
     parser.add_argument("--relevance", help="the process's relevance.h5 (with --models)")
+    parser.add_argument("--background", help="features.h5 of jet_study.background (the tagger)")
     parser.add_argument("--out", required=True, help="output jet_study.h5")
 
 
 def main(args: argparse.Namespace) -> None:
     from symvae.stages import study_jets
 
-    study_jets(process_spec(args), args.features, args.out, args.models, args.relevance)
+    spec = process_spec(args)
+    study_jets(spec, args.features, args.out, args.models, args.relevance, args.background)
 
 
 if __name__ == "__main__":

@@ -110,3 +110,32 @@ def test_reconstructions_are_put_on_the_light_cone() -> None:
 
 def test_no_models_no_resolution(study: JetStudy) -> None:
     assert study.resolution is None
+
+
+def test_tagger_symmetries(tmp_path: Path) -> None:
+    """Background jets are softer (pT 300 GeV against 600): the tagger separates them, and
+    its symmetries are recorded beside its AUC."""
+    rng = np.random.default_rng(9)
+    signal = _write(tmp_path / "signal.h5", _jets(1500, 3, rng), _names(3))
+    background = _write(tmp_path / "background.h5", 0.5 * _jets(1500, 3, rng), _names(3))
+    settings = JetStudySettings(
+        constituents=(3,), max_jets=1500, emd_jets=20, q_bins=4, background="wide",
+        tagger_epochs=20,
+    )  # fmt: skip
+    spec = ProcessSpec(name="signal", dof=None, jet_study=settings)
+    out = study_jets(spec, signal, tmp_path / "jet_study.h5", background=background)
+    t = JetStudy.load(out).tagger
+    assert t is not None and t.background == "wide" and t.n_constituents == 3
+    assert t.auc > 0.75 and t.n_signal == t.n_background == 1500  # chance: 0.5
+    assert t.singular_values.shape == (16,) and np.all(np.diff(t.singular_values) >= 0)
+    assert 0.0 <= t.distance_so13 <= np.pi / 2 * np.sqrt(6) and 1 <= t.gap_dimension < 16
+
+
+def test_tagger_background_is_checked(tmp_path: Path) -> None:
+    from symvae.config import load_config
+    from symvae.errors import ConfigError
+
+    over = tmp_path / "over.yaml"
+    over.write_text("processes:\n  qcd_jets:\n    jet_study: {background: nope}\n")
+    with pytest.raises(ConfigError, match=r"jet_study\.background.*'nope' is not another process"):
+        load_config("config.yaml", "profiles/jets/jets.yaml", over)

@@ -80,6 +80,14 @@ def settings(stage):
     return view
 
 
+def jet_study_background(wildcards):
+    """The features of a jet study's background process (none without a tagger)."""
+    study = SYMVAE.process(wildcards.process).jet_study
+    if study is None or study.background is None:
+        return []
+    return [f"{RESULTS}/{study.background}/features.h5"]
+
+
 def process_models(wildcards):
     """Every seed's model of a process: one evaluate job measures them all (one start-up)."""
     return expand(f"{RESULTS}/{wildcards.process}/seed{{seed}}/model.pt", seed=SEEDS)

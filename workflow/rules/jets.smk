@@ -6,6 +6,7 @@ rule jet_study:
         features=f"{RESULTS}/{{process}}/features.h5",
         models=process_models,
         relevance=f"{RESULTS}/{{process}}/relevance.h5",
+        background=jet_study_background,
     output:
         out=f"{RESULTS}/{{process}}/jet_study.h5",
     log:

@@ -35,6 +35,13 @@ def check_process(spec: ProcessSpec, key: str, processes: Mapping[str, Any]) -> 
                 raise ConfigError(f"{key}.directions.{which}': {err}") from None
     if spec.compare_to and spec.compare_to not in processes:
         raise ConfigError(f"{key}.compare_to': no process named '{spec.compare_to}'")
+    study = spec.jet_study
+    if study is not None and study.background is not None:
+        if study.background not in processes or study.background == spec.name:
+            raise ConfigError(
+                f"{key}.jet_study.background': '{study.background}' is not another process "
+                f"of the config"
+            )
     d = spec.data
     if d.validation_fraction + d.test_fraction >= 0.9:
         raise ConfigError(

@@ -109,7 +109,13 @@ class JetStudySettings:
     q_bins: int = 14
     """Geometric bins of Q."""
     seed: int = 0
-    """Seed of the discovery/confirmation split of the distribution finder."""
+    """Seed of the discovery/confirmation split of the distribution finder (and the tagger)."""
+    background: str | None = None
+    """Another process of the same feature layout: a tagger of this process (signal) against
+    it is trained on the first ``max_jets`` jets of each, and the maps that leave its output
+    unchanged are searched (``None``: no tagger)."""
+    tagger_epochs: int = 60
+    """Training epochs of the tagger."""
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> JetStudySettings:

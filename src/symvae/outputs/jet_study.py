@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 
 from symvae.outputs.layout import Layout, attribute, dataset, group
 
-__all__ = ["Correlation", "Distribution", "FunctionPreserving", "JetStudy", "Resolution"]
+__all__ = [
+    "Correlation",
+    "Distribution",
+    "FunctionPreserving",
+    "JetStudy",
+    "Resolution",
+    "TaggerSymmetry",
+]
 
 _FUNCTION = (
     "linear maps A with grad f(x) . (A x) = 0 on every jet, f the invariant mass squared of "
@@ -83,6 +90,37 @@ class Correlation(Layout):
     median_emd: float = attribute("float", unit="GeV", meaning="median pairwise EMD")
 
 
+_TAGGER = (
+    "maps that leave a trained tagger's logit unchanged: an MLP on the raw four-vectors of the "
+    "leading jet's N constituents, this process (signal) against the background process, a "
+    "quarter held out; the same linear problem as for the jet mass, on both samples"
+)
+
+
+@dataclass(kw_only=True)
+class TaggerSymmetry(Layout):
+    """The maps that leave a trained top-versus-background tagger unchanged."""
+
+    singular_values: NDArray[np.float64] = dataset(
+        "(16,)", meaning="ascending singular values of M / sqrt(n)"
+    )
+    gap_dimension: int = attribute("int", meaning="dimension at the widest spectral gap")
+    distance_so13: float = attribute(
+        "float", unit="rad", meaning="Grassmann distance of the 6 best-preserved maps to so(1,3)"
+    )
+    distance_so13_dilation: float = attribute(
+        "float", unit="rad", meaning="of the 7 best-preserved maps to so(1,3) plus the dilation"
+    )
+    accuracy: float = attribute("float", meaning="held-out accuracy")
+    auc: float = attribute("float", meaning="held-out area under the ROC curve")
+    background: str = attribute("str", meaning="the background process")
+    n_constituents: int = attribute("int", meaning="constituents N the tagger reads")
+    n_signal: int = attribute("int", meaning="signal jets")
+    n_background: int = attribute("int", meaning="background jets")
+    epochs: int = attribute("int", meaning="training epochs")
+    description: str = attribute("str", meaning="what is solved", default=_TAGGER)
+
+
 _RESOLUTION = (
     "each seed's VAE resolution on the EMD scale: the median energy mover's distance between "
     "a held-out jet and its reconstruction (decoder mean at the posterior mean; reconstructed "
@@ -121,5 +159,6 @@ class JetStudy(Layout):
     distribution: Distribution = group(Distribution)
     correlation: Correlation = group(Correlation)
     resolution: Resolution | None = group(Resolution, optional=True)
+    tagger: TaggerSymmetry | None = group(TaggerSymmetry, optional=True)
     settings_json: dict[str, Any] = attribute("json", meaning="the process's jet_study entry")
     provenance_json: dict[str, Any] = attribute("json", meaning="library versions and platform")

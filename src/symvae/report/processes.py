@@ -273,6 +273,14 @@ def _jet_study_page(studies: Mapping[str, JetStudy]) -> Figure | None:
     if resolution:
         lines.append("VAE resolution on the EMD scale (median EMD of held-out jets to their "
                      "reconstructions, per seed): " + "; ".join(resolution) + ".")  # fmt: skip
+    for name, r in studies.items():
+        if (t := r.tagger) is not None:
+            lines.append(
+                f"Tagger {name} vs {t.background} (MLP on {t.n_constituents} constituents' "
+                f"four-vectors, held-out AUC {t.auc:.3f}): widest spectral gap at dimension "
+                f"{t.gap_dimension}; its 6 best-preserved maps lie {t.distance_so13:.2f} rad "
+                f"from so(1,3), the 7 best {t.distance_so13_dilation:.2f} rad from so(1,3)+D."
+            )
     y = _header(fig, "Jet study", lines)
     gs = _panels(fig, y, 2, 1, top=0.8, gap=0.06, bottom=0.07, right=0.95)
     curves = {n: (r.correlation.q, r.correlation.dimension) for n, r in studies.items()}

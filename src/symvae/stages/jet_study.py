@@ -39,6 +39,7 @@ from symvae.outputs.jet_study import (
     FunctionPreserving,
     JetStudy,
     Resolution,
+    TaggerSymmetry,
 )
 from symvae.outputs.model import load_model
 from symvae.outputs.relevance import Relevance
@@ -185,17 +186,46 @@ def _resolution(
     )
 
 
+def _tagger(
+    signal: NDArray[np.float64], background: NDArray[np.float64], name: str, epochs: int, seed: int
+) -> TaggerSymmetry:
+    from symvae.directions.tagger import train_tagger
+
+    n = signal.shape[1]
+    s, b = signal.reshape(len(signal), 4 * n), background.reshape(len(background), 4 * n)
+    tagger = train_tagger(s, b, epochs=epochs, seed=seed)
+    family = four_vector_family(n)
+    found = function_symmetries(np.concatenate([s, b]), family, f=tagger, dim=6)
+    so13 = lorentz_algebra(n)
+    with_d = np.concatenate([so13, family.element("D")[None]])
+    return TaggerSymmetry(
+        singular_values=np.asarray(found.singular_values, dtype=np.float64),
+        gap_dimension=found.gap_dimension,
+        distance_so13=span_distance(found.best(6), so13),
+        distance_so13_dilation=span_distance(found.best(7), with_d),
+        accuracy=tagger.accuracy,
+        auc=tagger.auc,
+        background=name,
+        n_constituents=n,
+        n_signal=len(s),
+        n_background=len(b),
+        epochs=epochs,
+    )
+
+
 def study_jets(
     spec: ProcessSpec,
     features: str | Path,
     out: str | Path,
     models: list[str | Path] | None = None,
     relevance: str | Path | None = None,
+    background: str | Path | None = None,
 ) -> Path:
     """Run the jet study of ``spec.jet_study`` on ``features`` (``features.h5`` of a leading
     jet and its constituents) and write ``out`` (layout :mod:`symvae.outputs.jet_study`).
     ``models`` (each seed's ``model.pt``, in the order of the seeds of ``relevance``) and
-    ``relevance`` add the VAE's resolution on the EMD scale."""
+    ``relevance`` add the VAE's resolution on the EMD scale; ``background`` (the
+    ``features.h5`` of ``jet_study.background``) adds the tagger's symmetries."""
     settings = spec.jet_study
     if settings is None:
         raise ValueError(f"process {spec.name!r} has no jet_study entry")
@@ -217,6 +247,20 @@ def study_jets(
         resolution = _resolution(
             features, list(models), relevance, correlation, settings.emd_jets, settings.radius
         )
+    tagger = None
+    if settings.background is not None:
+        if background is None:
+            raise ValueError(f"jet_study.background is {settings.background!r}: give its features")
+        other, _ = jet_constituents(background)
+        if other.shape[1] != c.shape[1]:
+            raise DataError(
+                f"{background}: {other.shape[1]} constituents per jet, {features} has "
+                f"{c.shape[1]}: the tagger needs both alike"
+            )
+        tagger = _tagger(
+            sample, other[: settings.max_jets], settings.background, settings.tagger_epochs,
+            settings.seed,
+        )  # fmt: skip
     record = JetStudy(
         process=spec.name,
         n_jets=len(c),
@@ -225,6 +269,7 @@ def study_jets(
         distribution=_distribution(sample, sample_axis, ks, settings.seed),
         correlation=correlation,
         resolution=resolution,
+        tagger=tagger,
         settings_json=json.loads(json.dumps(spec.to_dict()["jet_study"])),
         provenance_json=provenance(),
     )
