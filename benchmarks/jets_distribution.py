@@ -30,17 +30,7 @@ from symvae.directions.generators import find_generators
 from symvae.dof import correlation_dimension
 from symvae.events.emd import jet_particles, pairwise_emd
 from symvae.events.jets import jet_frame
-from symvae.outputs.features import read_features
-
-
-def _sample(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Constituents ``(n, N, 4)`` and jet axes ``(n, 3)`` of a jets-profile features.h5."""
-    ff = read_features(path)
-    names = list(ff.dataset.feature_names)
-    if names[:4] != ["E_1", "px_1", "py_1", "pz_1"] or len(names) % 4:
-        raise SystemExit(f"{path}: not a leading jet with its constituents ({names[:4]})")
-    x = ff.dataset.features
-    return x[:, 4:].reshape(len(x), -1, 4), x[:, 1:4]
+from symvae.stages.jet_study import jet_constituents
 
 
 def find_and_print(name: str, x: np.ndarray, k: int, seed: int) -> int:
@@ -81,8 +71,8 @@ def main() -> None:
     parser.add_argument("--emd-jets", type=int, default=400, help="jets per sample for the EMD")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    top, axis = _sample(args.results / "top_jets" / "features.h5")
-    qcd, _ = _sample(args.results / "qcd_jets" / "features.h5")
+    top, axis = jet_constituents(args.results / "top_jets" / "features.h5")
+    qcd, _ = jet_constituents(args.results / "qcd_jets" / "features.h5")
     framed = jet_frame(top, axis)
     lab = [f"{k}:{find_and_print('lab frame', top, k, args.seed)}" for k in args.constituents]
     jet = [f"{k}:{find_and_print('jet frame', framed, k, args.seed)}" for k in args.constituents]

@@ -292,7 +292,8 @@ def _jet_study_page(studies: Mapping[str, JetStudy]) -> Figure | None:
             rows.append([
                 name, str(int(k)), str(int(f.dimension[i])), f"{f.distance_so13[i]:.2g}",
                 f"{f.distance_so13_dilation[i]:.2g}", str(int(d.kept_lab[i])),
-                _angle(d.distance_jz_lab[i]), str(int(d.kept_jet[i])), _angle(d.distance_jz_jet[i]),
+                _or_dash(d.distance_jz_lab[i], ".2f"), str(int(d.kept_jet[i])),
+                _or_dash(d.distance_jz_jet[i], ".2f"),
             ])  # fmt: skip
     ax = fig.add_subplot(gs[1, 0])
     ax.axis("off")
@@ -308,10 +309,11 @@ def _resolution_line(name: str, study: JetStudy) -> str:
     r = study.resolution
     assert r is not None
     emd = ", ".join(f"{q:.0f}" for q in r.reconstruction_emd)
-    dims = ", ".join("–" if not np.isfinite(d) else f"{d:.1f}" for d in r.dimension_at_resolution)
+    dims = ", ".join(_or_dash(d, ".1f") for d in r.dimension_at_resolution)
     counts = ", ".join(str(int(k)) for k in r.n_relevant)
     return f"{name}: EMD {emd} GeV, relevant {counts}, dim(Q) there {dims}"
 
 
-def _angle(value: float) -> str:
-    return "–" if not np.isfinite(value) else f"{value:.2f}"
+def _or_dash(value: float, spec: str) -> str:
+    """``value`` formatted with ``spec``, or ``–`` where it is not finite (none measured)."""
+    return format(value, spec) if np.isfinite(value) else "–"

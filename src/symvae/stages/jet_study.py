@@ -18,7 +18,6 @@ held-out jet and its reconstruction, with the relevant count beside dim(Q) there
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +25,13 @@ from numpy.typing import NDArray
 
 from symvae.config import ProcessSpec
 from symvae.directions.families import four_vector_family, lorentz_algebra
-from symvae.directions.function import function_symmetries, span_distance
+from symvae.directions.function import FunctionSymmetry, function_symmetries, span_distance
 from symvae.directions.generators import find_generators
 from symvae.dof import correlation_dimension
 from symvae.errors import DataError
-from symvae.events.emd import jet_particles, pairwise_emd
+from symvae.events.emd import energy_movers_distance, jet_particles, pairwise_emd
 from symvae.events.jets import jet_frame, jet_mass_squared
-from symvae.outputs.features import TEST, read_features
+from symvae.outputs.features import TEST, FeatureFile, read_features
 from symvae.outputs.jet_study import (
     Correlation,
     Distribution,
@@ -54,7 +53,12 @@ def jet_constituents(path: str | Path) -> tuple[NDArray[np.float64], NDArray[np.
     """Constituents ``(n, N, 4)`` (E, px, py, pz; GeV) and jet momenta ``(n, 3)`` of a
     ``features.h5`` holding the leading jet and then its constituents; ``DataError`` naming
     the file for any other feature layout."""
-    ff = read_features(path)
+    return _split(_checked(read_features(path), path).dataset.features)
+
+
+def _checked(ff: FeatureFile, path: str | Path) -> FeatureFile:
+    """``ff`` if its features are the leading jet and then its constituents, else
+    ``DataError`` naming ``path``."""
     names = list(ff.dataset.feature_names)
     expected = [f"{c}_{i}" for i in range(1, len(names) // 4 + 1) for c in ("E", "px", "py", "pz")]
     if len(names) < 8 or len(names) % 4 or names != expected:
@@ -63,8 +67,21 @@ def jet_constituents(path: str | Path) -> tuple[NDArray[np.float64], NDArray[np.
             f"(E_1, px_1, py_1, pz_1, E_2, ...: cartesian kind, objects in order), got "
             f"{', '.join(names[:6])}{', ...' if len(names) > 6 else ''}"
         )
-    x = np.asarray(ff.dataset.features, dtype=np.float64)
+    return ff
+
+
+def _split(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Feature rows ``(n, 4 (N + 1))`` as constituents ``(n, N, 4)`` and jet momenta ``(n, 3)``."""
+    x = np.asarray(x, dtype=np.float64)
     return x[:, 4:].reshape(len(x), -1, 4), x[:, 1:4]
+
+
+def _lorentz_distances(found: FunctionSymmetry, n: int) -> tuple[float, float]:
+    """Grassmann distances (rad) of the 6 best-preserved maps of ``found`` to so(1,3) and of
+    the 7 best to so(1,3) plus the dilation, on ``n`` constituents."""
+    so13 = lorentz_algebra(n)
+    with_d = np.concatenate([so13, found.family.element("D")[None]])
+    return span_distance(found.best(6), so13), span_distance(found.best(7), with_d)
 
 
 def _function(c: NDArray[np.float64], ks: tuple[int, ...]) -> FunctionPreserving:
@@ -74,12 +91,11 @@ def _function(c: NDArray[np.float64], ks: tuple[int, ...]) -> FunctionPreserving
         found = function_symmetries(
             c[:, :k].reshape(len(c), 4 * k), family, f=jet_mass_squared(k), rtol=_RTOL
         )
-        so13 = lorentz_algebra(k)
-        with_d = np.concatenate([so13, family.element("D")[None]])
         values.append(found.singular_values)
         dims.append(found.dimension)
-        d6.append(span_distance(found.best(6), so13))
-        d7.append(span_distance(found.best(7), with_d))
+        six, seven = _lorentz_distances(found, k)
+        d6.append(six)
+        d7.append(seven)
     return FunctionPreserving(
         singular_values=np.array(values),
         dimension=np.array(dims, dtype=np.int64),
@@ -141,27 +157,20 @@ def on_light_cone(c: NDArray[np.float64]) -> NDArray[np.float64]:
     """Reconstructed constituents ``(n, N, 4)`` made usable by the EMD: rows with ``E <= 0``
     become padding (zero), and ``E`` is raised to ``|p|`` where it is below (GeV)."""
     c = np.array(c, dtype=np.float64)
-    p = np.linalg.norm(c[..., 1:], axis=-1)
     alive = c[..., 0] > 0
-    c[..., 0] = np.where(alive, np.maximum(c[..., 0], p * (1 + 1e-12)), 0.0)
+    c[..., 0] = np.maximum(c[..., 0], np.linalg.norm(c[..., 1:], axis=-1) * (1 + 1e-12))
     c[~alive] = 0.0
     return c
 
 
 def _resolution(
-    features: str | Path,
+    test: NDArray[np.float64],
     models: list[str | Path],
     relevance: str | Path,
     correlation: Correlation,
-    n_jets: int,
     radius: float,
 ) -> Resolution:
-    from symvae.events.emd import energy_movers_distance
-
-    test = read_features(features).part(TEST)[:n_jets]
-    if len(test) == 0:
-        raise DataError(f"{features}: no held-out (test) jets for the VAE resolution")
-    truth = jet_particles(test[:, 4:].reshape(len(test), -1, 4))
+    truth = jet_particles(_split(test)[0])
     rel = Relevance.load(relevance)
     ok = np.isfinite(correlation.dimension)
     log_q, dims = np.log(correlation.q[ok]), correlation.dimension[ok]
@@ -169,8 +178,7 @@ def _resolution(
     for path in models:
         trained = load_model(path)
         mu, _ = trained.encode(test)
-        rec = on_light_cone(trained.decode(mu)[:, 4:].reshape(len(test), -1, 4))
-        jets = jet_particles(rec)
+        jets = jet_particles(on_light_cone(_split(trained.decode(mu))[0]))
         distances = [energy_movers_distance(a, b, radius) for a, b in zip(truth, jets, strict=True)]
         q = float(np.median(distances))
         emd.append(q)
@@ -194,15 +202,13 @@ def _tagger(
     n = signal.shape[1]
     s, b = signal.reshape(len(signal), 4 * n), background.reshape(len(background), 4 * n)
     tagger = train_tagger(s, b, epochs=epochs, seed=seed)
-    family = four_vector_family(n)
-    found = function_symmetries(np.concatenate([s, b]), family, f=tagger, dim=6)
-    so13 = lorentz_algebra(n)
-    with_d = np.concatenate([so13, family.element("D")[None]])
+    found = function_symmetries(np.concatenate([s, b]), four_vector_family(n), f=tagger, dim=6)
+    six, seven = _lorentz_distances(found, n)
     return TaggerSymmetry(
         singular_values=np.asarray(found.singular_values, dtype=np.float64),
         gap_dimension=found.gap_dimension,
-        distance_so13=span_distance(found.best(6), so13),
-        distance_so13_dilation=span_distance(found.best(7), with_d),
+        distance_so13=six,
+        distance_so13_dilation=seven,
         accuracy=tagger.accuracy,
         auc=tagger.auc,
         background=name,
@@ -229,7 +235,8 @@ def study_jets(
     settings = spec.jet_study
     if settings is None:
         raise ValueError(f"process {spec.name!r} has no jet_study entry")
-    c, axis = jet_constituents(features)
+    ff = _checked(read_features(features), features)
+    c, axis = _split(ff.dataset.features)
     if max(settings.constituents) > c.shape[1]:
         raise DataError(
             f"{features}: jet_study.constituents asks for {max(settings.constituents)} "
@@ -244,9 +251,10 @@ def study_jets(
     )
     resolution = None
     if models and relevance is not None:
-        resolution = _resolution(
-            features, list(models), relevance, correlation, settings.emd_jets, settings.radius
-        )
+        test = ff.part(TEST)[: settings.emd_jets]
+        if len(test) == 0:
+            raise DataError(f"{features}: no held-out (test) jets for the VAE resolution")
+        resolution = _resolution(test, list(models), relevance, correlation, settings.radius)
     tagger = None
     if settings.background is not None:
         if background is None:
@@ -270,7 +278,7 @@ def study_jets(
         correlation=correlation,
         resolution=resolution,
         tagger=tagger,
-        settings_json=json.loads(json.dumps(spec.to_dict()["jet_study"])),
+        settings_json=spec.to_dict()["jet_study"],
         provenance_json=provenance(),
     )
     return record.save(out)

@@ -147,14 +147,17 @@ def _scan(path: Path, vertices: bool = True) -> _Scan:
 
     def take(body: bytes, last: bool) -> None:
         nonlocal count, lines, bad, vertex
+
+        def where(at: int) -> tuple[int, int]:  # (event, line) of offset ``at`` of body
+            event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
+            return event, lines + body.count(b"\n", 0, at) + 1
+
         if bad is None and (found := _first_bad_field(body)) is not None:
             at, k, token = found
-            event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
-            bad = (event, lines + body.count(b"\n", 0, at) + 1, k, token)
+            bad = (*where(at), k, token)
         if vertices and vertex is None and (hit := _first_bad_vertex(body)) is not None:
             at, pid, n = hit
-            event = count + (b"\n" + body[:at]).count(b"\nE ") - 1
-            vertex = (event, lines + body.count(b"\n", 0, at) + 1, pid, n)
+            vertex = (*where(at), pid, n)
         count += (b"\n" + body).count(b"\nE ")
         lines += body.count(b"\n") + int(last and not body.endswith(b"\n") and bool(body))
 
