@@ -13,6 +13,11 @@ prints the matrix-product throughput the ensemble reaches (GFLOP/s of its forwar
 backward products, counted from the layer shapes) beside what ``torch.bmm`` alone reaches on
 the same shapes on this machine: the ensemble's share of the machine's product speed.
 
+Two ceilings bound the ratio on this machine: ``ceiling`` is the sequential time over the
+time the batched run's products alone take at ``torch.bmm``'s speed (every other operation
+free), ``+activations`` adds the forward and backward of the model's activations, which no
+batching removes.
+
 The last line is machine-readable: ``ratio sequential/batched S=<max S>: X.XX`` (default size).
 
 Run: ``python benchmarks/training.py [--seeds 3 10] [--epochs E] [--threads T]``.
@@ -36,6 +41,7 @@ from reference_training import train_sequential_one
 from symvae.config import VAEConfig, load_config
 from symvae.datasets import generate
 from symvae.vae import train_ensemble
+from symvae.vae.model import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,10 +75,30 @@ def bmm_gflops(shapes: list[tuple[int, int]], seeds: int, batch: int, repeats: i
     return repeats * sum(2.0 * seeds * batch * i * o for i, o in shapes) / seconds / 1e9
 
 
+def activation_seconds(cfg: VAEConfig, seeds: int, repeats: int = 50) -> float:
+    """Seconds of one training step's activations alone, S seeds: the forward and backward
+    of every hidden layer's activation (encoder and decoder) on ``(S, batch, width)``."""
+    act = ACTIVATIONS[cfg.activation]()
+    xs = [torch.randn(seeds, cfg.batch_size, w, requires_grad=True) for w in cfg.hidden]
+    xs = xs + xs[::-1]  # the decoder's hidden layers mirror the encoder's
+    grads = [torch.ones(x.shape) for x in xs]
+
+    def step() -> None:
+        for x, g in zip(xs, grads, strict=True):
+            act(x).backward(g)
+
+    step()
+    tic = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    return (time.perf_counter() - tic) / repeats
+
+
 def measure(
     x: np.ndarray, cfg: VAEConfig, seeds: int, threads: int
-) -> tuple[float, float, float, float]:
-    """Sequential and batched seconds, the ensemble's product GFLOP/s and bmm's."""
+) -> tuple[float, float, float, float, float]:
+    """Sequential and batched seconds, the ensemble's product GFLOP/s and bmm's, and the
+    seconds of the batched run's activations alone."""
     n_train = int(0.85 * len(x))
     xt, xv = x[:n_train], x[n_train:]
     tic = time.perf_counter()
@@ -85,7 +111,8 @@ def measure(
     shapes = layer_shapes(cfg, x.shape[1])
     steps = cfg.epochs * (n_train // cfg.batch_size)
     achieved = seeds * steps * step_flops(shapes, cfg.batch_size) / batched / 1e9
-    return sequential, batched, achieved, bmm_gflops(shapes, seeds, cfg.batch_size)
+    activations = steps * activation_seconds(cfg, seeds)
+    return sequential, batched, achieved, bmm_gflops(shapes, seeds, cfg.batch_size), activations
 
 
 def main() -> None:
@@ -116,17 +143,20 @@ def main() -> None:
     )
     print(
         f"{'size':8s} {'events':>7s} {'S':>3s} {'sequential s':>13s} {'batched s':>10s} "
-        f"{'ratio':>6s} {'GFLOP/s':>8s} {'bmm GFLOP/s':>12s}"
+        f"{'ratio':>6s} {'GFLOP/s':>8s} {'bmm GFLOP/s':>12s} {'ceiling':>8s} "
+        f"{'+activations':>12s}"
     )
     ratios: dict[tuple[str, int], float] = {}
     for name, n_events in sizes.items():
         x = generate("kepler", n_events, seed=0, params=default.process("kepler").params).features
         for s in args.seeds:
-            seq, bat, achieved, peak = measure(x, base, s, args.threads)
+            seq, bat, achieved, peak, act = measure(x, base, s, args.threads)
             ratios[name, s] = seq / bat
+            products = bat * achieved / peak  # the batched run's products at bmm's speed
             print(
                 f"{name:8s} {n_events:7d} {s:3d} {seq:13.2f} {bat:10.2f} {seq / bat:6.2f} "
-                f"{achieved:8.1f} {peak:12.1f}"
+                f"{achieved:8.1f} {peak:12.1f} {seq / products:8.2f} "
+                f"{seq / (products + act):12.2f}"
             )
     top = max(args.seeds)
     print(f"ratio sequential/batched S={top}: {ratios['default', top]:.2f}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,38 @@ DATA_DIRS = (ROOT / "data", ROOT.parent / "shared" / "data")
 # pool: an empty configuration keeps that warning out of the stderr that tests read, for every
 # Snakemake started from here (``tests/test_htcondor.py`` sets the same for its own runs).
 os.environ.setdefault("CONDOR_CONFIG", os.devnull)
+
+# Tests run on every core at once (pytest-xdist, ``-n auto``): each worker computes on one
+# thread, so workers do not oversubscribe the cores (torch and NumPy would each start one
+# thread per core in every worker). The workflow's jobs set their own threads (config
+# ``threads``); a test that needs more threads sets them itself.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+
+#: Test modules that read the shared complete run (fixture ``tiny_workflow``, one per session).
+SHARED_RUN_MODULES = frozenset(
+    f"tests/{path.name}"
+    for path in Path(__file__).parent.glob("test_*.py")
+    if re.search(r"\btiny_workflow\b", path.read_text(encoding="utf-8"))
+)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How pytest-xdist shares the tests among its workers: module by module (a module's
+    fixtures are built once), and every module of :data:`SHARED_RUN_MODULES` on one worker,
+    so that the shared complete run is made once. (``--dist loadgroup`` cannot do this with
+    pytest 9: it renames test ids through an attribute pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "tiny_workflow" if module in SHARED_RUN_MODULES else module
+
+    return SharedRunScheduling(config, log)
 
 
 def data_file(name: str) -> Path:

@@ -83,6 +83,14 @@ def test_process_names_are_identifiers(tmp_path: Path, name: str) -> None:
     assert message.startswith(f"{path}:12: processes.{name}: ") and "not a valid name" in message
 
 
+@pytest.mark.parametrize(("key", "shown"), [('"\\n"', "\\n"), ('"a\\tb"', "a\\tb")])
+def test_unprintable_keys_are_escaped_in_one_line(tmp_path: Path, key: str, shown: str) -> None:
+    # found by test_fuzz: a newline in a YAML key made the message two lines
+    path = _write(tmp_path, TEXT.replace("  ring:\n", f"  {key}:\n"))
+    message = _error(path)
+    assert "\n" not in message and message.startswith(f"{path}:12: processes.{shown}: ")
+
+
 def test_integer_keys_are_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, TEXT.replace("  ring:\n", "  1:\n"))
     assert _error(path).startswith(f"{path}:12: processes.1: keys must be strings, got int 1")

@@ -152,7 +152,14 @@ def _locate(message: str, origins: Origins) -> str:
     key, rest = match["key"], match["rest"].removeprefix(": ")
     where = _where(key.split(" (")[0], origins) if key != "<root>" else ""
     where = where or match["file"] or ""
+    key = _printable(key)
     return f"{where}: {key}: {rest}" if where else f"{key}: {rest}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with every unprintable character (a newline in a YAML key, ...) escaped as
+    Python writes it: the message stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 #: A process's or invariance setting's key that ``defaults`` may set instead.
