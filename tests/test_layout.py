@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import ROOT
@@ -118,3 +120,24 @@ def test_no_module_over_the_limit() -> None:
         str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")
     }
     assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_stages_load_on_first_use() -> None:
+    """``symvae.stages`` names every stage function but loads a stage's module (and its heavy
+    imports) only when one of its names is used: a toy job imports no torch, vector,
+    scikit-dimension, matplotlib or sympy."""
+    from symvae import stages
+
+    assert sorted(stages.__all__) == sorted(stages._HOMES)
+    for name in stages.__all__:
+        value = getattr(stages, name)
+        assert value.__module__ == f"symvae.stages.{stages._HOMES[name]}", name
+    code = (
+        "import sys\nfrom symvae.stages import make_features\n"
+        "print(sorted(m for m in ('torch', 'vector', 'skdim', 'matplotlib', 'sympy')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
