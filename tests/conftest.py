@@ -35,12 +35,18 @@ if "PYTEST_XDIST_WORKER" in os.environ:
         os.environ.setdefault(_name, "1")
 
 
+def _modules_mentioning(pattern: str) -> frozenset[str]:
+    return frozenset(
+        f"tests/{path.name}"
+        for path in Path(__file__).parent.glob("test_*.py")
+        if re.search(pattern, path.read_text(encoding="utf-8"))
+    )
+
+
 #: Test modules that read the shared complete run (fixture ``tiny_workflow``, one per session).
-SHARED_RUN_MODULES = frozenset(
-    f"tests/{path.name}"
-    for path in Path(__file__).parent.glob("test_*.py")
-    if re.search(r"\btiny_workflow\b", path.read_text(encoding="utf-8"))
-)
+SHARED_RUN_MODULES = _modules_mentioning(r"\btiny_workflow\b")
+#: Test modules that run Snakemake end to end (marker ``workflow``): the long ones.
+WORKFLOW_MODULES = _modules_mentioning(r"\bmark\.workflow\b")
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
@@ -48,13 +54,34 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """How pytest-xdist shares the tests among its workers: module by module (a module's
     fixtures are built once), and every module of :data:`SHARED_RUN_MODULES` on one worker,
     so that the shared complete run is made once. (``--dist loadgroup`` cannot do this with
-    pytest 9: it renames test ids through an attribute pytest 9 no longer reads.)"""
+    pytest 9: it renames test ids through an attribute pytest 9 no longer reads.)
+
+    The longest work is handed out first (the shared run, then the other modules of
+    :data:`WORKFLOW_MODULES`, then the rest, each by its number of tests), so that no worker
+    starts a two-minute module while the other has nothing left to do."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedRunScheduling(LoadScopeScheduling):
+        _ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return "tiny_workflow" if module in SHARED_RUN_MODULES else module
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self._ordered:  # the queue is complete before the first unit goes out
+                units = sorted(
+                    self.workqueue.items(),
+                    key=lambda unit: (
+                        unit[0] != "tiny_workflow",
+                        unit[0] not in WORKFLOW_MODULES,
+                        -len(unit[1]),
+                    ),
+                )
+                self.workqueue.clear()
+                self.workqueue.update(units)
+                self._ordered = True
+            super()._assign_work_unit(node)
 
     return SharedRunScheduling(config, log)
 
