@@ -39,6 +39,7 @@ from symvae.directions.polynomials import PolynomialSet, monomial_exponents
 from symvae.directions.subspaces import orthonormal_basis
 from symvae.errors import DataError
 from symvae.scaling import Standardizer
+from symvae.vae.jacobian import row_jacobian
 from symvae.vae.model import VAE
 from symvae.vae.trained import TrainedVAE
 
@@ -422,8 +423,8 @@ def latent_jacobians(
     """Encoder-mean and decoder Jacobians at standardized events ``u`` ``(n, d)``.
 
     Returns ``mu`` ``(n, L)``, ``J_μ = ∂μ/∂u`` ``(n, L, d)`` and ``J_dec = ∂x̂/∂z`` at
-    ``z = μ(u)`` ``(n, d, L)``, computed with ``torch.func.jacrev`` under ``vmap`` on the model's
-    device, in ``dtype`` (a float64 copy of the weights by default, so that small singular
+    ``z = μ(u)`` ``(n, d, L)``, computed by backpropagation
+    (:func:`~symvae.vae.jacobian.row_jacobian`) on the model's device, in ``dtype`` (a float64 copy of the weights by default, so that small singular
     values are resolved).
     """
     vae = _unwrap(model)
@@ -438,16 +439,14 @@ def latent_jacobians(
     def dec_fn(z: torch.Tensor) -> torch.Tensor:
         return net.decoder(z)
 
-    jac_mu = torch.func.vmap(torch.func.jacrev(mu_fn))
-    jac_dec = torch.func.vmap(torch.func.jacrev(dec_fn))
     u = np.asarray(u, dtype=np.float64)
     mus, jms, jds = [], [], []
     for start in range(0, len(u), batch):
         t = torch.as_tensor(u[start : start + batch], dtype=dtype, device=device)
         with torch.no_grad():
             mu = mu_fn(t)
-        jms.append(jac_mu(t).double().cpu().numpy())
-        jds.append(jac_dec(mu).double().cpu().numpy())
+        jms.append(row_jacobian(mu_fn, t).double().cpu().numpy())
+        jds.append(row_jacobian(dec_fn, mu).double().cpu().numpy())
         mus.append(mu.double().cpu().numpy())
     if not mus:
         latent = vae.arch.latent_dim

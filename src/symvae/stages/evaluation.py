@@ -107,6 +107,7 @@ def _theory_check(
     import torch
 
     from symvae.theory import covariance_spectrum, linear_vae_relevance, principal_angles_deg
+    from symvae.vae.jacobian import row_jacobian
 
     cfg = spec.vae
     eigenvalues, eigenvectors = covariance_spectrum(trained.scaler.transform(ff.part(TRAIN)))
@@ -123,7 +124,7 @@ def _theory_check(
     # decoder Jacobian (physical units) along the relevant latents, averaged over test events
     model = trained.model
     z = torch.as_tensor(mu, dtype=torch.float32)
-    jac = torch.func.vmap(torch.func.jacrev(model.decode))(z)  # (n, d, L) standardized units
+    jac = row_jacobian(model.decode, z)  # (n, d, L) standardized units
     jac_mean = jac.mean(dim=0).detach().double().numpy() * trained.scaler.scale[:, None]
     directions = jac_mean[:, relevant_idx]
     angles = principal_angles_deg(directions, top) if len(relevant_idx) and k else np.zeros(0)

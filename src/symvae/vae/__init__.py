@@ -2,6 +2,7 @@
 
 from symvae.vae.device import resolve_device, set_threads
 from symvae.vae.ensemble import train_ensemble
+from symvae.vae.jacobian import row_jacobian
 from symvae.vae.model import VAE, Architecture, elbo_terms
 from symvae.vae.stacked import StackedVAE
 from symvae.vae.train import train_vae
@@ -15,6 +16,7 @@ __all__ = [
     "architecture_from_config",
     "elbo_terms",
     "resolve_device",
+    "row_jacobian",
     "set_threads",
     "train_ensemble",
     "train_vae",
