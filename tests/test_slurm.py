@@ -49,7 +49,9 @@ def _command(workdir: Path, *args: str) -> list[str]:
 
 
 def _run(workdir: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_command(workdir, *args), capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        _command(workdir, *args), capture_output=True, text=True, env=env, check=False
+    )
 
 
 def _numbers(path: Path) -> dict[str, np.ndarray]:
