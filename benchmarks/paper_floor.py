@@ -4,9 +4,10 @@ For every process of the merged config (``config.yaml`` with ``profiles/paper/pa
 over it) it builds the training job's batched ensemble at the profile's size (its seeds,
 architecture, batch size, features and training events) on random data of that shape, and
 times epochs of it on one thread: the time of 4 epochs minus the time of 1 (so the set-up
-drops out) over 3, each the best of 2 runs, measured on at most ``--max-events`` training events and scaled by the
-number of batches (an epoch's cost is its number of steps times a step's cost, which the
-data's values do not change).
+drops out) over 3, each the best of 2 runs, measured on at most ``--max-events`` training
+events and scaled by the number of batches (an epoch's cost is its number of steps times a
+step's cost, which the data's values do not change). Features and the train/validation split
+are counted by the workflow's own functions (``feature_columns``, ``make_split``).
 
 Early stopping ends a seed only after ``patience`` epochs without improvement, so every
 seed trains at least ``patience + 1`` epochs: ``floor = (patience + 1) x time per epoch``.
@@ -34,13 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _n_features(spec) -> int:
     from symvae.datasets import generate
+    from symvae.events.features import feature_columns
 
     if not spec.has_events:
         return generate(spec.generator, 16, seed=0, params=spec.params).features.shape[1]
-    kinds = list(spec.features["kinds"])
-    if kinds != ["cartesian"]:
-        raise SystemExit(f"{spec.name}: feature kinds {kinds}: only [cartesian] is counted here")
-    return 4 * len(spec.features["objects"])
+    return len(feature_columns(spec.features)[0])
 
 
 def _n_events(spec) -> int:
@@ -80,6 +79,7 @@ def main() -> None:
     import torch
 
     from symvae.config import load_config
+    from symvae.outputs.features import TRAIN, VALIDATION, make_split
 
     torch.set_num_threads(1)
     config = load_config(args.config, args.profile)
@@ -91,9 +91,9 @@ def main() -> None:
     )
     floor = limit = 0.0
     for name, spec in config.processes.items():
-        n = _n_events(spec)
-        n_val = int(n * spec.data.validation_fraction)
-        n_train = n - n_val - int(n * spec.data.test_fraction)
+        data = spec.data
+        split = make_split(_n_events(spec), data.validation_fraction, data.test_fraction, data.seed)
+        n_train, n_val = int(np.sum(split == TRAIN)), int(np.sum(split == VALIDATION))
         d, cfg = _n_features(spec), spec.vae
         timed = min(n_train, args.max_events)
         timed_val = max(1, round(n_val * timed / n_train))

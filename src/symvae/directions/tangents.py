@@ -424,8 +424,8 @@ def latent_jacobians(
 
     Returns ``mu`` ``(n, L)``, ``J_μ = ∂μ/∂u`` ``(n, L, d)`` and ``J_dec = ∂x̂/∂z`` at
     ``z = μ(u)`` ``(n, d, L)``, computed by backpropagation
-    (:func:`~symvae.vae.jacobian.row_jacobian`) on the model's device, in ``dtype`` (a float64 copy of the weights by default, so that small singular
-    values are resolved).
+    (:func:`~symvae.vae.jacobian.row_jacobian`) on the model's device, in ``dtype`` (a float64
+    copy of the weights by default, so that small singular values are resolved).
     """
     vae = _unwrap(model)
     device = next(vae.parameters()).device

@@ -26,7 +26,7 @@ def row_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) ->
         y = fn(x)
         if y.ndim != 2 or y.shape[0] != x.shape[0]:
             raise ValueError(f"fn must map (n, k) to (n, m), got {tuple(y.shape)}")
-        if not y.requires_grad:  # no output depends on x
+        if y.shape[1] == 0 or not y.requires_grad:  # no outputs, or none depends on x
             return x.new_zeros((x.shape[0], y.shape[1], x.shape[1]))
         rows = []
         for j in range(y.shape[1]):
@@ -34,6 +34,4 @@ def row_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) ->
                 y[:, j].sum(), x, retain_graph=j < y.shape[1] - 1, allow_unused=True
             )
             rows.append(torch.zeros_like(x) if grad is None else grad)
-    if not rows:
-        return x.new_zeros((x.shape[0], 0, x.shape[1]))
     return torch.stack(rows, dim=1)
