@@ -1,7 +1,7 @@
 """Collect the points of one scan into its curves (scans/<scan>.h5).
 
 Snakemake rule ``scan_collect``. For measures ``dof`` and ``breaking`` it reads the
-evaluation files of every point and seed (written by rule ``scan_train``); for ``symmetry``
+evaluation files of every point and seed (written by rule ``scan_train_<scan>``); for ``symmetry``
 it tests the named generator on every point's features. Standalone, with the layout of the
 workflow's results folder:
 

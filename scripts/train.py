@@ -1,7 +1,7 @@
 """Train the VAEs of one process, one per seed, as one batched ensemble (model.pt each).
 
-Snakemake rule ``train`` (every seed of a process in one job); rule ``scan_train`` trains one
-seed of a scan point and evaluates it in the same job (``--evaluate``). Standalone:
+Snakemake rule ``train`` (every seed of a process in one job); the rules ``scan_train_<scan>``
+train every seed of one scan point and evaluate them in the same job (``--evaluate``). Standalone:
 
     python scripts/train.py --config config.yaml --process ring --seed 0 1 2 \\
         --features results/ring/features.h5 \\

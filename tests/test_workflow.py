@@ -11,6 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, SNAKEMAKE, TEMPORARY, snakemake, tiny_config, tiny_with_events
 
+from symvae.config import load_config
 from symvae.outputs.features import read_features
 
 SCRIPTS = [
@@ -184,3 +185,9 @@ def test_scans_profile_dry_run(tmp_path):
     out = _profile_dry_run("scans", "--config", f"results={tmp_path}")
     for rule in ("scan_train", "scan_generate", "scan_event_features", "scan_collect"):
         assert rule in out
+    # one training job per point (every seed of the scan in it), one rule per scan
+    cfg = load_config(ROOT / "config.yaml", ROOT / "profiles" / "scans" / "scans.yaml")
+    counts = dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
+    for name, scan in cfg.scans.items():
+        points = len(scan.values) * len(scan.processes)
+        assert counts.get(f"scan_train_{name}") == (str(points) if scan.trains else None), name

@@ -127,6 +127,15 @@ def scan_point_features(wildcards):
     return str(scan.features_path(RESULTS, wildcards.process, wildcards.point))
 
 
+def scan_seed_files(scan, name):
+    """A scan point's ``name`` file of every seed of ``scan`` (the outputs of its training)."""
+    return expand(
+        f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/{name}",
+        seed=SYMVAE.scans[scan].seeds,
+        allow_missing=True,
+    )
+
+
 def scan_inputs(wildcards):
     scan = SYMVAE.scans[wildcards.scan]
     files = scan.inputs(RESULTS)

@@ -38,26 +38,37 @@ rule scan_event_features:
         "../../scripts/event_features.py"
 
 
-rule scan_train:
-    input:
-        features=scan_point_features,
-    output:
-        out=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/model.pt",
-        evaluate=f"{RESULTS}/scans/{{scan}}/{{process}}/{{point}}/seed{{seed}}/evaluation.h5",
-    log:
-        f"{LOGS}/scan_train/{{scan}}/{{process}}/{{point}}/seed{{seed}}.log",
-    benchmark:
-        f"{BENCHMARKS}/scan_train/{{scan}}/{{process}}/{{point}}/seed{{seed}}.tsv"
-    conda:
-        "../../envs/torch.yaml"
-    threads: SYMVAE.threads
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    params:
-        spec=scan_settings("train+evaluate"),
-    script:
-        "../../scripts/train.py"
+# One job per scan point trains every seed of its scan as one batched ensemble (as rule
+# train does for a process) and evaluates each model in the same job. A rule's outputs
+# cannot depend on a wildcard and scans may train different seeds, so each scan gets a rule
+# of its own, scan_train_<scan>, whose outputs are that scan's seeds.
+for _scan in SCANS:
+
+    rule:
+        name:
+            f"scan_train_{_scan}"
+        input:
+            features=scan_point_features,
+        output:
+            out=scan_seed_files(_scan, "model.pt"),
+            evaluate=scan_seed_files(_scan, "evaluation.h5"),
+        log:
+            f"{LOGS}/scan_train/{{scan}}/{{process}}/{{point}}.log",
+        benchmark:
+            f"{BENCHMARKS}/scan_train/{{scan}}/{{process}}/{{point}}.tsv"
+        wildcard_constraints:
+            scan=re.escape(_scan),
+        conda:
+            "../../envs/torch.yaml"
+        threads: SYMVAE.threads
+        resources:
+            mem_mb=2000,
+            runtime=60,
+        params:
+            spec=scan_settings("train+evaluate"),
+            seed=list(SYMVAE.scans[_scan].seeds),
+        script:
+            "../../scripts/train.py"
 
 
 rule scan_collect:
