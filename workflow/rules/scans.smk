@@ -57,7 +57,7 @@ for _scan in SCANS:
         benchmark:
             f"{BENCHMARKS}/scan_train/{{scan}}/{{process}}/{{point}}.tsv"
         wildcard_constraints:
-            scan=re.escape(_scan),
+            scan=_scan,
         conda:
             "../../envs/torch.yaml"
         threads: SYMVAE.threads

@@ -1,6 +1,5 @@
 # Before Snakemake reads config.yaml: make symvae importable and read the file strictly,
 # so that a YAML syntax error or a repeated key is one line naming the file and line.
-import re
 import sys
 from pathlib import Path
 
